@@ -1,0 +1,195 @@
+package feeds
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// ErrNotFeed is the error Parse returns, wrapped, when the body is not an
+// RSS, Atom or JSON Feed document: empty, garbage, or a web page.
+var ErrNotFeed = errors.New("feeds: not a feed")
+
+// notFeedError is a one-line "not a feed" message that matches ErrNotFeed.
+type notFeedError struct {
+	what string // what the body is instead
+	link string // the feed an HTML page links, if any
+}
+
+func (e *notFeedError) Error() string {
+	if e.link != "" {
+		return "not a feed (" + e.what + "); it links a feed at " + e.link
+	}
+	return "not a feed (" + e.what + ")"
+}
+
+// Is makes errors.Is(err, ErrNotFeed) hold.
+func (e *notFeedError) Is(target error) bool { return target == ErrNotFeed }
+
+// Parse parses body, an RSS 0.9x/1.0/2.0, Atom or JSON Feed document
+// fetched from feedURL with the given Content-Type header, and normalises
+// it: text decoded to UTF-8 (see toUTF8 for how the charset is chosen),
+// links made absolute against feedURL, titles made plain text, summaries
+// and content sanitised, and every item given a GUID and a publication
+// time no later than now (now itself when the item has no date).
+//
+// Parse fails with an error matching ErrNotFeed when body is not a feed;
+// when it is an HTML page that links a feed, the error names the linked
+// feed's absolute URL. A malformed feed gives a one-line parse error.
+// Errors do not name feedURL: the caller adds it.
+func Parse(body []byte, contentType, feedURL string, now time.Time) (*Feed, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &notFeedError{what: "empty body"}
+	}
+	base, err := url.Parse(feedURL)
+	if err != nil || !base.IsAbs() {
+		base = nil
+	}
+	body = toUTF8(body, contentType)
+
+	gf, err := parseGofeed(body)
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, notFeed(body, contentType, base)
+		}
+		return nil, err
+	}
+	return normalise(gf, base, now), nil
+}
+
+// parseGofeed runs gofeed on body, turning a panic inside it into an error.
+func parseGofeed(body []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("parse feed: malformed document (%v)", oneLine(fmt.Sprint(r)))
+		}
+	}()
+	p := gofeed.NewParser()
+	p.KeepOriginalFeed = true
+	f, err = p.Parse(bytes.NewReader(body))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("parse feed: %s", oneLine(err.Error()))
+	}
+	return f, nil
+}
+
+// oneLine collapses s to a single line.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// rssTTL returns the <ttl> of an RSS feed gofeed kept, or zero.
+func rssTTL(gf *gofeed.Feed) time.Duration {
+	rf, ok := gf.OriginalFeed().(*rss.Feed)
+	if !ok || rf.TTL == "" {
+		return 0
+	}
+	var min int
+	if _, err := fmt.Sscan(strings.TrimSpace(rf.TTL), &min); err != nil || min <= 0 {
+		return 0
+	}
+	return time.Duration(min) * time.Minute
+}
+
+// notFeed explains why body, which gofeed did not recognise, is not a
+// feed: it is a web page (naming the feed it links, if any), or neither
+// XML nor JSON that gofeed knows.
+func notFeed(body []byte, contentType string, base *url.URL) error {
+	if !looksHTML(body, contentType) {
+		return &notFeedError{what: "no RSS, Atom or JSON Feed document"}
+	}
+	if link := feedLink(body, base); link != "" {
+		return &notFeedError{what: "HTML page", link: link}
+	}
+	return &notFeedError{what: "HTML page"}
+}
+
+// looksHTML reports whether body is an HTML page.
+func looksHTML(body []byte, contentType string) bool {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html") {
+		return true
+	}
+	head := body[:min(len(body), 1024)]
+	for _, tag := range [...]string{"<!doctype html", "<html", "<head"} {
+		if bytesContainsFold(head, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+func bytesContainsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if strings.EqualFold(string(b[i:i+len(s)]), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// feedTypes are the link types that announce a feed.
+var feedTypes = map[string]bool{
+	"application/rss+xml":   true,
+	"application/atom+xml":  true,
+	"application/feed+json": true,
+}
+
+// feedLink returns the absolute URL of the first feed an HTML page
+// announces with <link rel="alternate" type="application/rss+xml" ...>
+// (or atom+xml, feed+json), honouring <base href>, or "".
+func feedLink(page []byte, base *url.URL) string {
+	z := xhtml.NewTokenizer(bytes.NewReader(page))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return ""
+		case xhtml.EndTagToken:
+			if name, _ := z.TagName(); atom.Lookup(name) == atom.Head {
+				return ""
+			}
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			switch tok.DataAtom {
+			case atom.Body:
+				return ""
+			case atom.Base:
+				if href := attr(tok, "href"); href != "" {
+					if u, err := url.Parse(resolve(base, href)); err == nil && u.IsAbs() {
+						base = u
+					}
+				}
+			case atom.Link:
+				rels := strings.Fields(strings.ToLower(attr(tok, "rel")))
+				typ := strings.ToLower(strings.TrimSpace(attr(tok, "type")))
+				href := attr(tok, "href")
+				if href != "" && feedTypes[typ] && slices.Contains(rels, "alternate") {
+					return resolve(base, href)
+				}
+			}
+		}
+	}
+}
+
+func attr(t xhtml.Token, key string) string {
+	for _, a := range t.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
