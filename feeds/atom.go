@@ -1,0 +1,180 @@
+package feeds
+
+import (
+	"encoding/xml"
+	"io"
+	"time"
+
+	gorilla "github.com/gorilla/feeds"
+)
+
+const atomNS = "http://www.w3.org/2005/Atom"
+
+// gorilla's AtomFeed and AtomEntry cannot express what the merged feed
+// needs (several links with titles, category terms, xml:lang, a structured
+// atom:source) and its convenience Feed drops the feed id and invents
+// entry ids, so the document is built from these types, which reuse
+// gorilla's person, summary and content elements.
+
+type atomFeed struct {
+	XMLName xml.Name            `xml:"feed"`
+	Xmlns   string              `xml:"xmlns,attr"`
+	ID      string              `xml:"id"`
+	Title   string              `xml:"title"`
+	Updated string              `xml:"updated"`
+	Links   []atomLink          `xml:"link"`
+	Author  *gorilla.AtomAuthor `xml:"author"`
+	Entries []*atomEntry        `xml:"entry"`
+}
+
+type atomEntry struct {
+	XMLName    xml.Name             `xml:"entry"`
+	Lang       string               `xml:"xml:lang,attr,omitempty"`
+	ID         string               `xml:"id"`
+	Title      string               `xml:"title"`
+	Updated    string               `xml:"updated"`
+	Published  string               `xml:"published,omitempty"`
+	Links      []atomLink           `xml:"link"`
+	Author     *gorilla.AtomAuthor  `xml:"author"`
+	Categories []atomCategory       `xml:"category"`
+	Source     *atomSource          `xml:"source"`
+	Summary    *gorilla.AtomSummary `xml:"summary"`
+	Content    *gorilla.AtomContent `xml:"content"`
+}
+
+type atomLink struct {
+	Href  string `xml:"href,attr"`
+	Rel   string `xml:"rel,attr,omitempty"`
+	Type  string `xml:"type,attr,omitempty"`
+	Title string `xml:"title,attr,omitempty"`
+}
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
+}
+
+type atomSource struct {
+	ID      string     `xml:"id,omitempty"`
+	Title   string     `xml:"title,omitempty"`
+	Updated string     `xml:"updated,omitempty"`
+	Links   []atomLink `xml:"link"`
+}
+
+// FeedXml returns f itself, for gorilla's WriteXML.
+func (f *atomFeed) FeedXml() any { return f }
+
+// atomTime formats t as an RFC 3339 date in UTC.
+func atomTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
+
+// renderAtom writes stories as an RFC 4287 Atom feed.
+func renderAtom(w io.Writer, m Meta, stories []Story) error {
+	f := &atomFeed{
+		Xmlns:   atomNS,
+		ID:      scrub(m.ID),
+		Title:   scrub(m.Title),
+		Updated: atomTime(feedUpdated(m, stories)),
+		Author:  person(m.Title),
+		Entries: make([]*atomEntry, 0, len(stories)),
+	}
+	if f.Author.Name == "" {
+		f.Author.Name = "feedmerge"
+	}
+	if m.SelfURL != "" {
+		f.Links = append(f.Links, atomLink{Href: scrub(m.SelfURL), Rel: "self", Type: "application/atom+xml"})
+	}
+	if m.SiteURL != "" {
+		f.Links = append(f.Links, atomLink{Href: scrub(m.SiteURL), Rel: "alternate", Type: "text/html"})
+	}
+	seen := make(map[string]bool, len(stories))
+	for i := range stories {
+		s := &stories[i]
+		if seen[s.ID] {
+			continue // an Atom id names one entry
+		}
+		seen[s.ID] = true
+		f.Entries = append(f.Entries, atomStory(s))
+	}
+	return gorilla.WriteXML(f, w)
+}
+
+// atomStory builds the entry of one story.
+func atomStory(s *Story) *atomEntry {
+	published, updated := storyTimes(s)
+	e := &atomEntry{
+		Lang:    scrub(s.Lang),
+		ID:      scrub(s.ID),
+		Title:   scrub(s.Title),
+		Updated: atomTime(updated),
+		Links:   make([]atomLink, 0, 1+len(s.Related)),
+	}
+	if !published.IsZero() {
+		e.Published = atomTime(published)
+	}
+	alt := s.URL
+	if alt == "" {
+		alt = s.ID
+	}
+	alt = scrub(alt)
+	e.Links = append(e.Links, atomLink{Href: alt, Rel: "alternate", Type: "text/html"})
+	for _, r := range s.Related {
+		href := scrub(r.URL)
+		if href == "" || href == alt || hasHref(e.Links, href) {
+			continue
+		}
+		e.Links = append(e.Links, atomLink{Href: href, Rel: "related", Type: "text/html", Title: scrub(r.Title)})
+	}
+	name := s.Author
+	if name == "" {
+		name = s.Source.Title
+	}
+	if name != "" {
+		e.Author = person(name)
+	}
+	for _, c := range s.Categories {
+		if c = scrub(c); c != "" {
+			e.Categories = append(e.Categories, atomCategory{Term: c})
+		}
+	}
+	e.Source = atomSourceOf(&s.Source)
+	if s.Summary != "" {
+		e.Summary = &gorilla.AtomSummary{Content: scrub(s.Summary), Type: "html"}
+	}
+	if s.Content != "" && s.Content != s.Summary {
+		e.Content = &gorilla.AtomContent{Content: scrub(s.Content), Type: "html"}
+	}
+	return e
+}
+
+// atomSourceOf returns the atom:source of a story, or nil when the source
+// is unknown.
+func atomSourceOf(src *Source) *atomSource {
+	if src.FeedURL == "" && src.Title == "" && src.SiteURL == "" {
+		return nil
+	}
+	as := &atomSource{ID: scrub(src.FeedURL), Title: scrub(src.Title)}
+	if !src.Updated.IsZero() {
+		as.Updated = atomTime(src.Updated)
+	}
+	if src.FeedURL != "" {
+		as.Links = append(as.Links, atomLink{Href: as.ID, Rel: "self"})
+	}
+	if src.SiteURL != "" {
+		as.Links = append(as.Links, atomLink{Href: scrub(src.SiteURL), Rel: "alternate", Type: "text/html"})
+	}
+	return as
+}
+
+func person(name string) *gorilla.AtomAuthor {
+	return &gorilla.AtomAuthor{AtomPerson: gorilla.AtomPerson{Name: scrub(name)}}
+}
+
+func hasHref(links []atomLink, href string) bool {
+	for _, l := range links {
+		if l.Href == href {
+			return true
+		}
+	}
+	return false
+}

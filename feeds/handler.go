@@ -1,0 +1,215 @@
+package feeds
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Handler serves the merged feed as Atom over HTTP (GET and HEAD).
+//
+// The rendered document and its gzip form are cached for one revision: a
+// request whose Revision equals the cached one is answered without calling
+// Stories. Responses carry a strong ETag derived from the revision and
+// Meta, and Last-Modified from the feed's updated time; conditional
+// requests get 304 Not Modified. A Handler must not be copied after first
+// use, and its fields must not change while it serves.
+type Handler struct {
+	Meta Meta
+	// Revision returns a number that changes whenever the stories do.
+	Revision func(ctx context.Context) (int64, error)
+	// Stories returns the stories to serve, newest first.
+	Stories func(ctx context.Context) ([]Story, error)
+	// Logger receives storage failures; nil means slog.Default().
+	Logger *slog.Logger
+
+	mu    sync.Mutex // serialises rendering so one revision renders once
+	cache atomic.Pointer[rendition]
+}
+
+// rendition is the feed rendered at one revision.
+type rendition struct {
+	rev      int64
+	etag     string // of the identity body
+	gzETag   string // of the gzip body
+	modified time.Time
+	body     []byte
+	gz       []byte
+}
+
+// ServeHTTP serves the feed. It answers 405 to methods other than GET and
+// HEAD, and 500 with a one-line body (logging the cause) when the
+// revision or the stories cannot be read.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rd, err := h.rendition(r.Context())
+	if err != nil {
+		h.logger().ErrorContext(r.Context(), "serve feed", "path", r.URL.Path, "err", err)
+		http.Error(w, "feed unavailable: cannot read stories", http.StatusInternalServerError)
+		return
+	}
+
+	hdr := w.Header()
+	hdr.Set("Content-Type", FormatAtom.ContentType())
+	hdr.Add("Vary", "Accept-Encoding")
+	body, etag := rd.body, rd.etag
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, etag = rd.gz, rd.gzETag
+		hdr.Set("Content-Encoding", "gzip")
+	}
+	hdr.Set("ETag", etag)
+
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if etagMatch(inm, rd.etag, rd.gzETag) {
+			notModified(w)
+			return
+		}
+	} else if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !rd.modified.IsZero() {
+		if !rd.modified.Truncate(time.Second).After(ims) {
+			notModified(w)
+			return
+		}
+	}
+	if !rd.modified.IsZero() {
+		hdr.Set("Last-Modified", rd.modified.UTC().Format(http.TimeFormat))
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		w.Write(body) //nolint:errcheck // the client went away; nothing to do
+	}
+}
+
+func notModified(w http.ResponseWriter) {
+	h := w.Header()
+	h.Del("Content-Type")
+	h.Del("Content-Encoding")
+	w.WriteHeader(http.StatusNotModified)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+// rendition returns the feed rendered at the current revision, rendering
+// it when the cached one is older.
+func (h *Handler) rendition(ctx context.Context) (*rendition, error) {
+	rev, err := h.Revision(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read revision: %w", err)
+	}
+	if rd := h.cache.Load(); rd != nil && rd.rev == rev {
+		return rd, nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if rd := h.cache.Load(); rd != nil && rd.rev == rev {
+		return rd, nil // another request rendered it meanwhile
+	}
+	stories, err := h.Stories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read stories at revision %d: %w", rev, err)
+	}
+	rd, err := render(h.Meta, rev, stories)
+	if err != nil {
+		return nil, err
+	}
+	h.cache.Store(rd)
+	return rd, nil
+}
+
+// render renders stories at revision rev.
+func render(m Meta, rev int64, stories []Story) (*rendition, error) {
+	var buf bytes.Buffer
+	if err := Render(&buf, m, stories, FormatAtom); err != nil {
+		return nil, err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(buf.Bytes()) //nolint:errcheck // writes to a bytes.Buffer do not fail
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress feed: %w", err)
+	}
+	tag := strconv.FormatInt(rev, 36) + "-" + metaHash(m)
+	return &rendition{
+		rev:      rev,
+		etag:     `"` + tag + `"`,
+		gzETag:   `"` + tag + `-gz"`,
+		modified: feedUpdated(m, stories),
+		body:     buf.Bytes(),
+		gz:       gz.Bytes(),
+	}, nil
+}
+
+// metaHash returns a short hash of m, so that a changed title or URL
+// changes the ETag even at the same revision.
+func metaHash(m Meta) string {
+	h := fnv.New64a()
+	for _, s := range [...]string{m.ID, m.Title, m.SelfURL, m.SiteURL, m.Updated.UTC().Format(time.RFC3339Nano)} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// etagMatch reports whether an If-None-Match value matches one of tags,
+// using the weak comparison RFC 9110 prescribes for If-None-Match.
+func etagMatch(header string, tags ...string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		t = strings.TrimPrefix(t, "W/")
+		for _, want := range tags {
+			if t == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding value allows gzip.
+func acceptsGzip(header string) bool {
+	gz, star := -1.0, -1.0
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch coding {
+		case "gzip", "x-gzip":
+			gz = q
+		case "*":
+			star = q
+		}
+	}
+	if gz >= 0 {
+		return gz > 0
+	}
+	return star > 0
+}
