@@ -1,0 +1,80 @@
+package aggregator
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// Handler returns the HTTP handler of the service: the merged Atom feed at
+// output.path and GET /healthz. It follows configuration reloads.
+func (s *Service) Handler() http.Handler {
+	h := &handler{s: s}
+	return h
+}
+
+type handler struct {
+	s    *Service
+	feed atomic.Pointer[servedFeed]
+}
+
+// servedFeed is the feed handler built for one configuration; a reload
+// builds a new one so its cache never mixes two configurations.
+type servedFeed struct {
+	cfg *Config
+	h   http.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := h.s.Config()
+	switch r.URL.Path {
+	case "/healthz":
+		h.s.health(w, r)
+	case cfg.Output.Path:
+		sf := h.feed.Load()
+		if sf == nil || sf.cfg != cfg {
+			sf = &servedFeed{cfg: cfg, h: h.s.feedHandler(cfg)}
+			h.feed.Store(sf)
+		}
+		sf.h.ServeHTTP(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// Meta returns the merged feed's description for cfg.
+func Meta(cfg *Config) feeds.Meta {
+	self := cfg.Output.URL
+	if self == "" {
+		self = "http://" + cfg.Listen + cfg.Output.Path
+	}
+	return feeds.Meta{ID: feedID(cfg), Title: cfg.Output.Title, SelfURL: self}
+}
+
+func (s *Service) feedHandler(cfg *Config) http.Handler {
+	limit := cfg.Output.Items
+	return &feeds.Handler{
+		Meta:     Meta(cfg),
+		Revision: s.store.Revision,
+		Stories: func(ctx context.Context) ([]feeds.Story, error) {
+			return s.store.Stories(ctx, storage.StoryQuery{Limit: limit})
+		},
+		Logger: s.log,
+	}
+}
+
+func (s *Service) health(w http.ResponseWriter, r *http.Request) {
+	rev, err := s.store.Revision(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	body := map[string]any{"status": "ok", "revision": rev, "feeds": len(s.Config().Feeds)}
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		body = map[string]any{"status": "unavailable", "error": err.Error()}
+	}
+	json.NewEncoder(w).Encode(body)
+}

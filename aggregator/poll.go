@@ -1,0 +1,308 @@
+package aggregator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/feedmerge/feedmerge/aggregator/fetch"
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// Outcome says what one poll of a feed did.
+type Outcome string
+
+// Poll outcomes.
+const (
+	OutcomeFetched     Outcome = "fetched"      // body parsed and stored
+	OutcomeNotModified Outcome = "not-modified" // 304 or an unchanged body
+	OutcomeSkipped     Outcome = "skipped"      // the server asked us to wait, or the feed is gone
+	OutcomeThrottled   Outcome = "throttled"    // 429/503: retried after Retry-After
+	OutcomeFailed      Outcome = "failed"       // fetch or parse error; retried after backoff
+)
+
+// Result reports one poll of one feed.
+type Result struct {
+	URL      string
+	Outcome  Outcome
+	New      int       // items stored for the first time
+	Updated  int       // stored items whose content changed
+	Err      error     // why the poll failed or was skipped
+	NextPoll time.Time // when the feed is due again
+	Took     time.Duration
+}
+
+// errBusy is returned when a feed is already being polled.
+var errBusy = errors.New("already being polled")
+
+// Poll fetches the feed configured at feedURL once, now, and stores what
+// it finds. Unless force is set, a feed the server asked us to leave alone
+// (Retry-After, max-age, 410 Gone) is skipped. A feed is never polled twice
+// at once: a concurrent call returns a skipped Result.
+func (s *Service) Poll(ctx context.Context, feedURL string, force bool) Result {
+	start := s.now()
+	res := Result{URL: feedURL}
+	st, ok := s.feed(feedURL)
+	if !ok {
+		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("feed %s is not configured", feedURL)
+		return res
+	}
+	if !s.begin(feedURL) {
+		res.Outcome, res.Err = OutcomeSkipped, errBusy
+		return res
+	}
+	defer s.end(feedURL)
+
+	prev, err := s.store.Feed(ctx, feedURL)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		prev = storage.Feed{URL: feedURL, State: storage.StateNew}
+	case err != nil:
+		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("load state of %s: %w", feedURL, err)
+		return res
+	}
+	if !force {
+		if prev.State == storage.StateGone {
+			res.Outcome, res.NextPoll = OutcomeSkipped, time.Time{}
+			res.Err = fmt.Errorf("feed %s is gone (410); remove it from the config or run with -force", feedURL)
+			return res
+		}
+		if prev.NextPoll.After(start) {
+			res.Outcome, res.NextPoll = OutcomeSkipped, prev.NextPoll
+			res.Err = fmt.Errorf("feed %s is not to be polled before %s (%s)", feedURL, prev.NextPoll.UTC().Format(time.RFC3339), waitReason(prev))
+			return res
+		}
+	}
+
+	res = s.poll(ctx, st, prev)
+	res.Took = s.now().Sub(start)
+	return res
+}
+
+// waitReason says why a feed's NextPoll lies in the future.
+func waitReason(f storage.Feed) string {
+	switch f.State {
+	case storage.StateThrottled:
+		return "the server sent Retry-After"
+	case storage.StateError:
+		return fmt.Sprintf("backing off after %d errors", f.Errors)
+	default:
+		return "the server's cache lifetime"
+	}
+}
+
+func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Result {
+	res := Result{URL: f.URL}
+	now := s.now()
+	var notBefore time.Time // the earliest next poll the server allows
+	cur := prev
+	cur.URL = f.URL
+	cur.LastFetch = now
+
+	fetchURL := f.URL
+	if prev.FetchURL != "" {
+		fetchURL = prev.FetchURL
+	}
+	resp, err := s.fetcher().Fetch(ctx, fetch.Request{
+		URL:          fetchURL,
+		ETag:         prev.ETag,
+		LastModified: prev.LastModified,
+		BodyHash:     prev.BodyHash,
+	})
+	if err != nil {
+		return s.failed(ctx, f, cur, res, now, err)
+	}
+	cur.HTTPStatus = resp.Status
+	if resp.Moved != "" {
+		cur.FetchURL = resp.Moved
+		s.log.Warn("feed moved permanently; update config.yaml", "feed", f.URL, "new_url", resp.Moved)
+	}
+	notBefore = resp.NotBefore
+
+	if resp.NotModified {
+		cur.ETag, cur.LastModified = resp.ETag, resp.LastModified
+		s.succeeded(&cur, now, notBefore)
+		res.Outcome, res.NextPoll = OutcomeNotModified, f.due(cur)
+		if err := s.store.Update(context.WithoutCancel(ctx), func(tx storage.Tx) error { return tx.PutFeed(ctx, cur) }); err != nil {
+			res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("save state of %s: %w", f.URL, err)
+		}
+		return res
+	}
+
+	parsed, err := feeds.Parse(resp.Body, resp.ContentType, resp.URL, now)
+	if err != nil {
+		return s.failed(ctx, f, cur, res, now, fmt.Errorf("parse %s: %w", fetchURL, err))
+	}
+	if parsed.TTL > 0 {
+		notBefore = later(notBefore, now.Add(min(parsed.TTL, s.maxDelay())))
+	}
+	cur.ETag, cur.LastModified, cur.BodyHash = resp.ETag, resp.LastModified, resp.BodyHash
+	cur.Title, cur.SiteURL = parsed.Title, parsed.SiteURL
+	s.succeeded(&cur, now, notBefore)
+
+	outlet := f.Title
+	if outlet == "" {
+		outlet = parsed.Title
+	}
+	if outlet == "" {
+		outlet = hostOf(f.URL)
+	}
+	// Writes finish even when shutdown begins: nothing half-saved.
+	wctx := context.WithoutCancel(ctx)
+	var newItems, updated int
+	err = s.store.Update(wctx, func(tx storage.Tx) error {
+		newItems, updated = 0, 0
+		for i := range parsed.Items {
+			n, u, err := s.saveItem(wctx, tx, f, outlet, &parsed.Items[i], now)
+			if err != nil {
+				return err
+			}
+			newItems += n
+			updated += u
+		}
+		return tx.PutFeed(wctx, cur)
+	})
+	if err != nil {
+		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("save items of %s: %w", f.URL, err)
+		return res
+	}
+	res.Outcome, res.New, res.Updated, res.NextPoll = OutcomeFetched, newItems, updated, f.due(cur)
+	return res
+}
+
+// saveItem stores one parsed item: an update in place when the feed
+// already had its GUID, else a new item assigned to a story.
+func (s *Service) saveItem(ctx context.Context, tx storage.Tx, f feedConfig, outlet string, it *feeds.Item, now time.Time) (newItems, updated int, err error) {
+	d := s.deduper()
+	item := storage.Item{
+		Item:      *it,
+		FeedURL:   f.URL,
+		FeedTitle: outlet,
+		Tags:      f.Tags,
+		Hash:      itemHash(it),
+		FirstSeen: now,
+	}
+	item.Keys = d.Keys(&item.Item)
+	old, err := tx.Item(ctx, f.URL, it.GUID)
+	switch {
+	case err == nil:
+		if old.Hash == item.Hash {
+			return 0, 0, nil
+		}
+		// Same GUID, new content: update in place, same story, and keep
+		// the first publication time so the story does not jump.
+		item.ID, item.StoryID, item.FirstSeen = old.ID, old.StoryID, old.FirstSeen
+		item.Published = old.Published
+		if !item.Updated.After(old.Updated) {
+			item.Updated = now
+		}
+		changed, err := tx.PutItem(ctx, &item)
+		if err != nil {
+			return 0, 0, err
+		}
+		if changed {
+			return 0, 1, nil
+		}
+		return 0, 0, nil
+	case !errors.Is(err, storage.ErrNotFound):
+		return 0, 0, err
+	}
+	dec, err := d.Assign(ctx, tx, &item)
+	if err != nil {
+		return 0, 0, fmt.Errorf("assign %s to a story: %w", it.GUID, err)
+	}
+	if _, err := tx.PutItem(ctx, &item); err != nil {
+		return 0, 0, err
+	}
+	if dec.StoryID != 0 {
+		s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "decision", dec.String())
+	}
+	return 1, 0, nil
+}
+
+// itemHash fingerprints what a reader sees of an item, so an unchanged
+// item costs no write. Dates are left out: undated items get their
+// first-seen time, which would differ on every poll.
+func itemHash(it *feeds.Item) string {
+	h := sha256.New()
+	for _, s := range [...]string{it.Title, it.URL, it.Summary, it.Content, it.Author, it.Lang, strings.Join(it.Categories, "\x1f")} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func (s *Service) succeeded(cur *storage.Feed, now, notBefore time.Time) {
+	cur.State = storage.StateOK
+	if cur.FetchURL != "" {
+		cur.State = storage.StateMoved
+	}
+	cur.Errors = 0
+	cur.LastError = ""
+	cur.LastSuccess = now
+	cur.NextPoll = notBefore
+}
+
+// failed records a failed fetch or parse: throttling waits as the server
+// asked, 410 stops polling, other errors back off exponentially.
+func (s *Service) failed(ctx context.Context, f feedConfig, cur storage.Feed, res Result, now time.Time, err error) Result {
+	res.Err = err
+	res.Outcome = OutcomeFailed
+	cur.LastError = oneLine(err.Error())
+	var fe *fetch.Error
+	isFetch := errors.As(err, &fe)
+	if isFetch && fe.Status != 0 {
+		cur.HTTPStatus = fe.Status
+	}
+	switch {
+	case isFetch && fe.Kind == fetch.KindThrottled:
+		res.Outcome = OutcomeThrottled
+		cur.State = storage.StateThrottled
+		wait := fe.RetryAfter
+		if wait.IsZero() {
+			wait = now.Add(fetch.Backoff(1, s.rand))
+		}
+		cur.NextPoll = wait
+	case isFetch && fe.Kind == fetch.KindGone:
+		cur.State = storage.StateGone
+		cur.NextPoll = time.Time{}
+		s.log.Warn("feed is gone (410); it is no longer polled", "feed", f.URL)
+	default:
+		cur.State = storage.StateError
+		cur.Errors++
+		cur.NextPoll = now.Add(min(fetch.Backoff(cur.Errors, s.rand), s.maxDelay()))
+	}
+	res.NextPoll = f.due(cur)
+	if cur.State != storage.StateThrottled {
+		s.log.Warn("poll failed", "feed", f.URL, "errors", cur.Errors, "next_poll", cur.NextPoll, "err", cur.LastError)
+	}
+	if serr := s.store.Update(context.WithoutCancel(ctx), func(tx storage.Tx) error { return tx.PutFeed(ctx, cur) }); serr != nil {
+		res.Err = fmt.Errorf("%w (and saving its state failed: %v)", err, serr)
+	}
+	return res
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}

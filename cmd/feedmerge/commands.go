@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/feedmerge/feedmerge/aggregator"
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/postgres"
+	"github.com/feedmerge/feedmerge/storage/sqlite"
+)
+
+// Main holds what every command shares: where it writes.
+type Main struct {
+	Stdout, Stderr io.Writer
+}
+
+// errorf prints a one-line error and returns code.
+func (m *Main) errorf(code int, format string, args ...any) int {
+	fmt.Fprintf(m.Stderr, "feedmerge: "+format+"\n", args...)
+	return code
+}
+
+func (m *Main) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	cfg := fs.String("config", "config.yaml", "configuration file")
+	return fs, cfg
+}
+
+func (m *Main) parse(fs *flag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 && fs.Name() != "explain" {
+		return m.errorf(exitUsage, "%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return -1
+}
+
+// loadConfig reads the config; on problems it prints each on its own line
+// and returns exit code 2.
+func (m *Main) loadConfig(path string) (*aggregator.Config, int) {
+	cfg, err := aggregator.LoadConfig(path)
+	if err != nil {
+		var ce *aggregator.ConfigError
+		if errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				fmt.Fprintln(m.Stderr, p)
+			}
+			return nil, exitUsage
+		}
+		return nil, m.errorf(exitUsage, "%v", err)
+	}
+	return cfg, -1
+}
+
+// openStore opens the backend the database setting selects.
+func openStore(ctx context.Context, cfg *aggregator.Config) (storage.Store, error) {
+	db := cfg.DatabasePath()
+	if aggregator.IsPostgres(db) {
+		return postgres.Open(ctx, db)
+	}
+	return sqlite.Open(ctx, db)
+}
+
+func (m *Main) logger(debug bool) *slog.Logger {
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// setup loads the config and opens the store and service.
+func (m *Main) setup(ctx context.Context, path string, log *slog.Logger) (*aggregator.Service, storage.Store, int) {
+	cfg, code := m.loadConfig(path)
+	if cfg == nil {
+		return nil, nil, code
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, m.errorf(exitFailure, "open database %s: %v", cfg.Database, err)
+	}
+	svc, err := aggregator.New(cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, nil, m.errorf(exitUsage, "%s: %v", path, err)
+	}
+	return svc, store, -1
+}
+
+// Daemon is `feedmerge run`.
+func (m *Main) Daemon(ctx context.Context, args []string) int {
+	fs, path := m.flags("run")
+	debug := fs.Bool("debug", false, "log every poll")
+	if c := m.parse(fs, args); c >= 0 {
+		return c
+	}
+	log := m.logger(*debug)
+	svc, store, code := m.setup(ctx, *path, log)
+	if svc == nil {
+		return code
+	}
+	defer store.Close()
+	cfg := svc.Config()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return m.errorf(exitFailure, "listen on %s (listen in %s): %v", cfg.Listen, *path, err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go watchConfig(rctx, *path, svc, log)
+	log.Info("feedmerge started", "config", *path, "feeds", len(cfg.Feeds), "database", cfg.Database)
+	if err := svc.Run(rctx, ln); err != nil {
+		return m.errorf(exitFailure, "%v", err)
+	}
+	log.Info("feedmerge stopped")
+	return exitOK
+}
+
+// watchConfig reloads the configuration on SIGHUP and when the file
+// changes. An invalid edit is logged with its file:line problems and the
+// running configuration stays.
+func watchConfig(ctx context.Context, path string, svc *aggregator.Service, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	last := modTime(path)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		case <-tick.C:
+			mt := modTime(path)
+			if mt.Equal(last) {
+				continue
+			}
+		}
+		last = modTime(path)
+		cfg, err := aggregator.LoadConfig(path)
+		if err == nil {
+			err = svc.Reload(cfg)
+		}
+		if err != nil {
+			log.Error("config not reloaded; keeping the running one", "err", strings.ReplaceAll(err.Error(), "\n", "; "))
+			continue
+		}
+		log.Info("config reloaded", "feeds", len(cfg.Feeds))
+	}
+}
+
+func modTime(path string) time.Time {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
+}
+
+// Once is `feedmerge once`.
+func (m *Main) Once(ctx context.Context, args []string) int {
+	fs, path := m.flags("once")
+	force := fs.Bool("force", false, "poll feeds the server asked us to leave alone too")
+	debug := fs.Bool("debug", false, "log details")
+	if c := m.parse(fs, args); c >= 0 {
+		return c
+	}
+	svc, store, code := m.setup(ctx, *path, m.logger(*debug))
+	if svc == nil {
+		return code
+	}
+	defer store.Close()
+	start := time.Now()
+	results := svc.PollAll(ctx, *force)
+	took := time.Since(start)
+
+	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEED\tRESULT\tNEW\tUPDATED\tNOTE")
+	var nNew, nUpd, failed, skipped int
+	for _, r := range results {
+		note := ""
+		if r.Err != nil {
+			note = r.Err.Error()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", r.URL, r.Outcome, r.New, r.Updated, note)
+		nNew += r.New
+		nUpd += r.Updated
+		switch r.Outcome {
+		case aggregator.OutcomeFailed:
+			failed++
+		case aggregator.OutcomeSkipped, aggregator.OutcomeThrottled:
+			skipped++
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(m.Stdout, "%d feeds in %s: %d new items, %d updated, %d skipped, %d failed\n",
+		len(results), took.Round(time.Millisecond), nNew, nUpd, skipped, failed)
+	if skipped > 0 && !*force {
+		fmt.Fprintln(m.Stdout, "skipped feeds asked to be left alone for now; -force polls them anyway")
+	}
+	if failed > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// Check is `feedmerge check`.
+func (m *Main) Check(ctx context.Context, args []string) int {
+	fs, path := m.flags("check")
+	if c := m.parse(fs, args); c >= 0 {
+		return c
+	}
+	cfg, code := m.loadConfig(*path)
+	if cfg == nil {
+		return code
+	}
+	fmt.Fprintf(m.Stdout, "%s: ok, %d feeds\n", *path, len(cfg.Feeds))
+	return exitOK
+}
+
+// Export is `feedmerge export`.
+func (m *Main) Export(ctx context.Context, args []string) int {
+	fs, path := m.flags("export")
+	format := fs.String("format", "atom", "atom, rss or json")
+	limit := fs.Int("limit", -1, "stories to write; 0 means every stored story (default output.items)")
+	tag := fs.String("tag", "", "only stories from feeds with this tag")
+	if c := m.parse(fs, args); c >= 0 {
+		return c
+	}
+	f, err := feeds.ParseFormat(*format)
+	if err != nil {
+		return m.errorf(exitUsage, "export: %v", err)
+	}
+	cfg, code := m.loadConfig(*path)
+	if cfg == nil {
+		return code
+	}
+	if *limit < 0 {
+		*limit = cfg.Output.Items
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return m.errorf(exitFailure, "open database %s: %v", cfg.Database, err)
+	}
+	defer store.Close()
+	stories, err := store.Stories(ctx, storage.StoryQuery{Limit: *limit, Tag: *tag})
+	if err != nil {
+		return m.errorf(exitFailure, "export: %v", err)
+	}
+	if err := feeds.Render(m.Stdout, aggregator.Meta(cfg), stories, f); err != nil {
+		return m.errorf(exitFailure, "export: %v", err)
+	}
+	return exitOK
+}
+
+// Status is `feedmerge status`.
+func (m *Main) Status(ctx context.Context, args []string) int {
+	fs, path := m.flags("status")
+	if c := m.parse(fs, args); c >= 0 {
+		return c
+	}
+	svc, store, code := m.setup(ctx, *path, nil)
+	if svc == nil {
+		return code
+	}
+	defer store.Close()
+	rows, err := svc.Status(ctx)
+	if err != nil {
+		return m.errorf(exitFailure, "status: %v", err)
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEED\tSTATE\tITEMS\tERRORS\tLAST FETCH\tNEXT POLL\tLAST ERROR")
+	for _, r := range rows {
+		state := r.State
+		if r.Polling {
+			state += " (polling)"
+		}
+		lastErr := r.LastError
+		if r.State == storage.StateMoved {
+			lastErr = "moved to " + r.FetchURL + "; update config.yaml"
+		}
+		if r.State == storage.StateGone {
+			lastErr = "410 Gone: no longer polled; remove it from config.yaml"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.URL, state, r.Items, r.Errors,
+			ago(now, r.LastFetch), until(now, r.Due, r.State), truncate(lastErr, 100))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return now.Sub(t).Round(time.Second).String() + " ago"
+}
+
+func until(now, t time.Time, state string) string {
+	switch {
+	case state == storage.StateGone:
+		return "never"
+	case !t.After(now):
+		return "now"
+	}
+	return "in " + t.Sub(now).Round(time.Second).String()
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
