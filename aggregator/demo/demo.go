@@ -117,7 +117,7 @@ func outletItems(base string, now time.Time) map[string][]item {
 			{GUID: "tag:southernwire.example,2026:story-4410", Link: base + "/southern/2026/11/asean-agreements.html#top",
 				Title: "Guangxi: " + storyTitle + " - Southern Wire", Summary: "NANNING, Nov. 25 (Southern Wire) -- " + storySummary[:180] + "…", Time: h(4 * time.Hour)},
 			{GUID: "tag:southernwire.example,2026:story-4411", Link: base + "/southern/2026/11/asean-56-agreements.html",
-				Title: "Laos signs 56 agriculture agreements with Thai partners",
+				Title:   "Laos signs 56 agriculture agreements with Thai partners",
 				Summary: "Laos signed 56 agreements on rice exports and irrigation with Thai provinces, the agriculture ministry said in Vientiane.", Time: h(3 * time.Hour)},
 			{GUID: "tag:southernwire.example,2026:story-4390", Link: base + "/southern/2026/11/durian-exports.html",
 				Title: "Durian exports to China hit a record", Summary: "Vietnamese durian shipments rose by a third this season.", Time: h(30 * time.Hour)},
@@ -144,7 +144,7 @@ func outletItems(base string, now time.Time) map[string][]item {
 }
 
 var funcs = template.FuncMap{
-	"rfc822": func(t time.Time) string { return t.Format(time.RFC1123Z) },
+	"rfc822":  func(t time.Time) string { return t.Format(time.RFC1123Z) },
 	"rfc3339": func(t time.Time) string { return t.Format(time.RFC3339) },
 	"xml": func(s string) string {
 		var b bytes.Buffer
