@@ -35,13 +35,13 @@ type Config struct {
 
 // Fetching tunes how feeds are fetched.
 type Fetching struct {
-	PerHost     int      `yaml:"per_host"`     // fetches at once to one host
-	HostDelay   Duration `yaml:"host_delay"`   // minimum spacing between requests to one host
-	Timeout     Duration `yaml:"timeout"`      // whole request
-	MaxBody     int64    `yaml:"max_body"`     // bytes, after decompression
-	MaxDelay    Duration `yaml:"max_delay"`    // cap on server-requested delays and backoff
-	UserAgent   string   `yaml:"user_agent"`   // replaces the default User-Agent
-	DenyPrivate bool     `yaml:"deny_private"` // refuse feeds resolving to private or loopback addresses
+	PerHost     int       `yaml:"per_host"`     // fetches at once to one host
+	HostDelay   *Duration `yaml:"host_delay"`   // minimum spacing between requests to one host; default 1s
+	Timeout     Duration  `yaml:"timeout"`      // whole request
+	MaxBody     int64     `yaml:"max_body"`     // bytes, after decompression
+	MaxDelay    Duration  `yaml:"max_delay"`    // cap on server-requested delays and backoff
+	UserAgent   string    `yaml:"user_agent"`   // replaces the default User-Agent
+	DenyPrivate bool      `yaml:"deny_private"` // refuse feeds resolving to private or loopback addresses
 }
 
 // Output describes the merged feed.

@@ -254,9 +254,14 @@ func (s *Service) succeeded(cur *storage.Feed, now, notBefore time.Time) {
 func (s *Service) failed(ctx context.Context, f feedConfig, cur storage.Feed, res Result, now time.Time, err error) Result {
 	res.Err = err
 	res.Outcome = OutcomeFailed
-	cur.LastError = oneLine(err.Error())
 	var fe *fetch.Error
 	isFetch := errors.As(err, &fe)
+	if isFetch && fe.Kind == fetch.KindCanceled {
+		// Shutting down: not the feed's fault, nothing to record.
+		res.Outcome, res.NextPoll = OutcomeSkipped, f.due(cur)
+		return res
+	}
+	cur.LastError = oneLine(err.Error())
 	if isFetch && fe.Status != 0 {
 		cur.HTTPStatus = fe.Status
 	}

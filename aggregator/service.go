@@ -90,10 +90,15 @@ func (s *Service) Reload(cfg *Config) error {
 		MaxBody:     cfg.Fetch.MaxBody,
 		Concurrency: cfg.Concurrency,
 		PerHost:     cfg.Fetch.PerHost,
-		HostDelay:   time.Duration(cfg.Fetch.HostDelay),
 		MaxDelay:    time.Duration(cfg.Fetch.MaxDelay),
 		DenyPrivate: cfg.Fetch.DenyPrivate,
 		Logger:      s.log,
+	}
+	if d := cfg.Fetch.HostDelay; d != nil {
+		fo.HostDelay = time.Duration(*d)
+		if fo.HostDelay == 0 {
+			fo.HostDelay = -1 // explicitly none
+		}
 	}
 	if fo.UserAgent == "" {
 		fo.UserAgent = UserAgent
@@ -113,7 +118,7 @@ func (s *Service) Reload(cfg *Config) error {
 		}
 	}
 	s.cfg, s.feeds, s.order = cfg, fcs, order
-	if s.fetch == nil || fo != s.fetchOp {
+	if s.fetch == nil || !sameFetching(fo, s.fetchOp) {
 		// A new fetcher forgets host throttling; only make one when
 		// fetching options really changed.
 		s.fetch, s.fetchOp = fetch.New(fo), fo
@@ -273,4 +278,11 @@ func feedID(cfg *Config) string {
 	a, b := binary.BigEndian.Uint32(h[0:4]), binary.BigEndian.Uint16(h[4:6])
 	c, d := binary.BigEndian.Uint16(h[6:8])&0x0fff|0x5000, binary.BigEndian.Uint16(h[8:10])&0x3fff|0x8000
 	return fmt.Sprintf("urn:uuid:%08x-%04x-%04x-%04x-%x", a, b, c, d, h[10:16])
+}
+
+// sameFetching reports whether two fetcher configurations are equal.
+func sameFetching(a, b fetch.Options) bool {
+	return a.UserAgent == b.UserAgent && a.Timeout == b.Timeout && a.MaxBody == b.MaxBody &&
+		a.Concurrency == b.Concurrency && a.PerHost == b.PerHost && a.HostDelay == b.HostDelay &&
+		a.MaxDelay == b.MaxDelay && a.DenyPrivate == b.DenyPrivate
 }
