@@ -221,8 +221,8 @@ func TestFetchOK(t *testing.T) {
 
 func TestNotModified(t *testing.T) {
 	tests := []struct {
-		name                    string
-		header                  http.Header
+		name                  string
+		header                http.Header
 		wantETag, wantLastMod string
 	}{
 		{"validators omitted", http.Header{}, `"v1"`, "Sun, 01 Mar 2026 10:00:00 GMT"},
