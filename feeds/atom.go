@@ -60,9 +60,6 @@ type atomSource struct {
 	Links   []atomLink `xml:"link"`
 }
 
-// FeedXml returns f itself, for gorilla's WriteXML.
-func (f *atomFeed) FeedXml() any { return f }
-
 // atomTime formats t as an RFC 3339 date in UTC.
 func atomTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
@@ -96,7 +93,7 @@ func renderAtom(w io.Writer, m Meta, stories []Story) error {
 		seen[s.ID] = true
 		f.Entries = append(f.Entries, atomStory(s))
 	}
-	return gorilla.WriteXML(f, w)
+	return writeXML(w, f)
 }
 
 // atomStory builds the entry of one story.

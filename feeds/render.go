@@ -1,7 +1,9 @@
 package feeds
 
 import (
+	"bufio"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -129,12 +131,23 @@ func renderRSS(w io.Writer, m Meta, stories []Story) error {
 		} else if s.Content != "" && s.Content != s.Summary {
 			it.Content = &gorilla.RssContent{Content: scrub(s.Content)}
 		}
-		if s.Source.Title != "" {
-			it.Source = scrub(s.Source.Title)
-		}
 		ch.Items = append(ch.Items, it)
 	}
-	return gorilla.WriteXML(ch, w)
+	return writeXML(w, ch.FeedXml())
+}
+
+// writeXML writes v as an indented XML document with a declaration and a
+// final newline.
+func writeXML(w io.Writer, v any) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
 
 func firstCategory(cs []string) string {
