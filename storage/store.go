@@ -13,6 +13,11 @@ import (
 // ErrNotFound is returned when a feed or item does not exist.
 var ErrNotFound = errors.New("storage: not found")
 
+// ErrFull is matched (errors.Is) by errors of a write that failed because
+// the disk or the database's size limit is full; the transaction is rolled
+// back.
+var ErrFull = errors.New("storage: database or disk is full")
+
 // Store persists feed state, items and the stories they are clustered
 // into. Every backend satisfies it and passes storagetest.Run.
 type Store interface {

@@ -1,0 +1,298 @@
+// Package sqlite stores feedmerge's feeds, items and stories in one SQLite
+// file (modernc.org/sqlite, no cgo). *DB satisfies storage.Store.
+//
+// The database runs in WAL mode. All writes go through a pool of a single
+// connection, so concurrent Update calls queue instead of failing with
+// "database is locked"; reads (View, Stories, Feeds, …) use a separate pool
+// of read-only connections and never wait for a writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	msqlite "modernc.org/sqlite"
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+var _ storage.Store = (*DB)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// pragmas are applied to every connection.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+
+// errClosed is returned by every method called after Close.
+var errClosed = errors.New("sqlite: database is closed")
+
+// DB is a feedmerge store in one SQLite file. It is safe for concurrent use.
+type DB struct {
+	// Now returns the current time; nil means time.Now. It stamps a
+	// story's Updated when an item joins or changes it, and FirstSeen of
+	// new items that have none. Set it before the first call.
+	Now func() time.Time
+
+	path  string
+	write *sql.DB // one connection: every write transaction
+	read  *sql.DB // read-only connections
+
+	wstmts [numStmts]*sql.Stmt // prepared on write
+	rstmts [numStmts]*sql.Stmt // prepared on read
+
+	mu     sync.Mutex
+	closed bool
+	active sync.WaitGroup
+}
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date. It fails if the file is not a SQLite database or was
+// written by a newer version of feedmerge.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("sqlite: open %q: invalid path", path)
+	}
+	db := &DB{path: path}
+	var err error
+	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	if err := db.migrate(ctx); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(n)
+	db.read.SetMaxIdleConns(n)
+	for i, q := range queries {
+		if db.wstmts[i], err = db.write.PrepareContext(ctx, q); err == nil {
+			db.rstmts[i], err = db.read.PrepareContext(ctx, q)
+		}
+		if err != nil {
+			db.closeAll()
+			return nil, fmt.Errorf("sqlite: open %s: prepare %.40q: %w", path, q, err)
+		}
+	}
+	return db, nil
+}
+
+// migrate applies every embedded migration newer than the database's
+// version, each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		applied INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", wrap(err))
+	}
+	var have int
+	if err := db.write.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", wrap(err))
+	}
+	files, err := loadMigrations(migrations)
+	if err != nil {
+		return err
+	}
+	if latest := files[len(files)-1].version; have > latest {
+		return fmt.Errorf("database schema version %d is newer than this feedmerge supports (%d); upgrade feedmerge", have, latest)
+	}
+	for _, m := range files {
+		if m.version <= have {
+			continue
+		}
+		if err := db.apply(ctx, m); err != nil {
+			return fmt.Errorf("migrate to %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) apply(ctx context.Context, m migration) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return wrap(err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
+		m.version, time.Now().UnixNano()); err != nil {
+		return wrap(err)
+	}
+	return wrap(tx.Commit())
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads NNNN_name.sql files from fsys, ordered by version.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := name[strings.LastIndexByte(name, '/')+1:]
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name does not start with a version number", name)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	if len(ms) == 0 {
+		return nil, errors.New("no migrations embedded")
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+func (db *DB) now() time.Time {
+	if db.Now != nil {
+		return db.Now()
+	}
+	return time.Now()
+}
+
+// enter registers a running call; Close waits for it to leave.
+func (db *DB) enter() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return errClosed
+	}
+	db.active.Add(1)
+	return nil
+}
+
+func (db *DB) leave() { db.active.Done() }
+
+// Update runs fn in one write transaction, committing when fn returns nil.
+// Concurrent calls run one after another.
+func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
+	if err := db.enter(); err != nil {
+		return err
+	}
+	defer db.leave()
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", wrap(err))
+	}
+	t := &tx{db: db, tx: sqltx, stmts: &db.wstmts, now: db.now()}
+	defer t.close()
+	if err := fn(t); err != nil {
+		sqltx.Rollback()
+		return err
+	}
+	if t.dirty {
+		if _, err := t.stmt(ctx, stBump).ExecContext(ctx); err != nil {
+			sqltx.Rollback()
+			return fmt.Errorf("sqlite: bump revision: %w", wrap(err))
+		}
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", wrap(err))
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction that is always rolled back.
+// Write methods of the Tx fail.
+func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
+	if err := db.enter(); err != nil {
+		return err
+	}
+	defer db.leave()
+	sqltx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", wrap(err))
+	}
+	t := &tx{db: db, tx: sqltx, stmts: &db.rstmts, now: db.now()}
+	defer t.close()
+	defer sqltx.Rollback()
+	return fn(t)
+}
+
+// Close waits for running calls, checkpoints the WAL into the database
+// file and closes it.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.mu.Unlock()
+	db.active.Wait()
+	var errs []error
+	if _, err := db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		errs = append(errs, fmt.Errorf("sqlite: checkpoint %s: %w", db.path, wrap(err)))
+	}
+	if err := db.closeAll(); err != nil {
+		errs = append(errs, fmt.Errorf("sqlite: close %s: %w", db.path, err))
+	}
+	return errors.Join(errs...)
+}
+
+func (db *DB) closeAll() error {
+	var errs []error
+	for _, s := range append(db.wstmts[:], db.rstmts[:]...) {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	return errors.Join(errs...)
+}
+
+// ErrFull-aware wrapping.
+
+// fullError marks SQLITE_FULL: the disk or the database's size limit is
+// full. It matches storage.ErrFull.
+type fullError struct{ err error }
+
+func (e fullError) Error() string        { return "database or disk is full" }
+func (e fullError) Unwrap() error        { return e.err }
+func (e fullError) Is(target error) bool { return target == storage.ErrFull }
+
+// wrap turns SQLITE_FULL errors into fullError and returns others as is.
+func wrap(err error) error {
+	var se *msqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == 13 { // SQLITE_FULL
+		return fullError{err}
+	}
+	return err
+}
