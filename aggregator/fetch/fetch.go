@@ -51,8 +51,8 @@ type Options struct {
 	PerHost     int           // fetches at once to one host; default 2
 	HostDelay   time.Duration // minimum spacing between request starts to one host, plus up to 50% jitter; default 1s, negative for none
 	MaxDelay    time.Duration // cap on server-requested delays (max-age, Expires, Retry-After); default 24h
-	DenyPrivate bool          // refuse addresses that are private, loopback or link-local, checked at dial time
-	Client      *http.Client  // nil: one built from these options; its Jar and CheckRedirect are ignored
+	DenyPrivate bool          // refuse addresses that are private, loopback or link-local, checked at dial time; needs Client nil
+	Client      *http.Client  // nil: one built from these options; else its Jar, CheckRedirect and Timeout are ignored
 	Now         func() time.Time
 	Logger      *slog.Logger // nil: discard
 }
