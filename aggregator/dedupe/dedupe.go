@@ -1,0 +1,272 @@
+package dedupe
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// Options configure a Deduper.
+type Options struct {
+	Near      bool          // near-duplicate merging; exact GUID/URL dedupe always on
+	Window    time.Duration // candidate time window, default 72h
+	Threshold float64       // confirm score threshold (your scale, 0..1), sensible default
+}
+
+// Defaults.
+const (
+	DefaultWindow    = 72 * time.Hour
+	DefaultThreshold = 0.6
+)
+
+// DefaultOptions returns near-duplicate merging on, a 72 hour window and
+// the default threshold.
+func DefaultOptions() Options {
+	return Options{Near: true, Window: DefaultWindow, Threshold: DefaultThreshold}
+}
+
+// Deduper assigns items to stories. It holds no mutable state and is safe
+// for concurrent use; each call works inside the transaction it is given.
+type Deduper struct {
+	opt Options
+}
+
+// New returns a Deduper with options o; a zero Window or Threshold takes
+// the default.
+func New(o Options) *Deduper {
+	if o.Window <= 0 {
+		o.Window = DefaultWindow
+	}
+	if o.Threshold <= 0 {
+		o.Threshold = DefaultThreshold
+	}
+	return &Deduper{opt: o}
+}
+
+// Options returns the options in effect, defaults filled in.
+func (d *Deduper) Options() Options { return d.opt }
+
+// Keys computes the dedupe keys of an item: its canonical URL, the
+// normalised key of its title and the 64-bit SimHash of its normalised
+// lead text.
+func (d *Deduper) Keys(it *feeds.Item) storage.Keys {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	f := &sc.a
+	title := cleanTitle(it.Title)
+	body := it.Summary
+	if len(it.Content) > len(body) {
+		body = it.Content
+	}
+	txt := cleanBody(body, &f.buf, &f.nbuf, nil)
+	f.tbuf = append(f.tbuf[:0], title...)
+	return storage.Keys{
+		URL:     CanonicalURL(it.URL),
+		Title:   titleKey(title),
+		SimHash: simHash(txt, f.tbuf),
+	}
+}
+
+// Decision is how an item was, or would be, assigned to a story.
+type Decision struct {
+	StoryID int64         // the story joined; 0 for a new story
+	Reason  string        // "url", "near" or "new"; "reject" for a candidate Explain turned down
+	Match   *storage.Item // the stored item matched, nil for a new story
+
+	// Scores of the near-duplicate confirmation; zero for a URL match.
+	Score      float64 // combined score compared with the threshold
+	Title      float64 // Dice overlap of title tokens, -1 if not compared
+	Body       float64 // share of the shorter body's shingles found in the longer, -1 if too short
+	Distance   int     // Hamming distance of the SimHashes
+	Attributed bool    // a "Source:" line of one names the other's outlet
+	Linked     bool    // one links to the other's URL
+	Veto       string  // why the candidate was refused whatever its score ("numbers")
+}
+
+// Reasons.
+const (
+	ReasonURL    = "url"
+	ReasonNear   = "near"
+	ReasonNew    = "new"
+	ReasonReject = "reject"
+)
+
+// String returns the decision on one line, for logs and explain.
+func (d Decision) String() string {
+	var b strings.Builder
+	b.WriteString(d.Reason)
+	if d.StoryID != 0 {
+		fmt.Fprintf(&b, " story=%d", d.StoryID)
+	}
+	if d.Match != nil {
+		fmt.Fprintf(&b, " item=%d feed=%q url=%q title=%q", d.Match.ID, d.Match.FeedTitle, d.Match.URL, d.Match.Title)
+		if d.Reason != ReasonURL {
+			fmt.Fprintf(&b, " score=%.2f title=%s body=%s dist=%d", d.Score, ratio(d.Title), ratio(d.Body), d.Distance)
+			if d.Attributed {
+				b.WriteString(" attributed")
+			}
+			if d.Linked {
+				b.WriteString(" linked")
+			}
+			if d.Veto != "" {
+				fmt.Fprintf(&b, " veto=%s", d.Veto)
+			}
+		}
+	}
+	return b.String()
+}
+
+func ratio(f float64) string {
+	if f < 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+// Assign decides which stored story the new item it (with it.Keys set)
+// joins: a story holding an item with the same canonical URL, else, with
+// near-duplicate merging on, the story whose representative it confirms
+// best above the threshold, else a new story. It sets it.StoryID (0 for a
+// new story) and returns the decision. It fails only when the
+// transaction does.
+func (d *Deduper) Assign(ctx context.Context, tx storage.Tx, it *storage.Item) (Decision, error) {
+	dec, _, err := d.assign(ctx, tx, it, false)
+	if err != nil {
+		return Decision{}, err
+	}
+	it.StoryID = dec.StoryID
+	return dec, nil
+}
+
+// Explain returns the decision Assign would make for it first, followed
+// by one Decision for every stored item with the same URL and every
+// candidate representative considered, best score first, each with its
+// scores and Reason "url", "near" (accepted) or "reject". The item itself
+// is left out when it is already stored. Explain does not change it.
+func (d *Deduper) Explain(ctx context.Context, tx storage.Tx, it *storage.Item) ([]Decision, error) {
+	dec, all, err := d.assign(ctx, tx, it, true)
+	if err != nil {
+		return nil, err
+	}
+	return append([]Decision{dec}, all...), nil
+}
+
+func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, explain bool) (Decision, []Decision, error) {
+	k := it.Keys
+	if k == (storage.Keys{}) {
+		k = d.Keys(&it.Item)
+		it.Keys = k
+	}
+	var all []Decision
+	verdict := Decision{Reason: ReasonNew}
+	found := false
+
+	// Exact: the canonical URL, and the GUID when it is another URL.
+	urls := [2]string{k.URL, ""}
+	if g := CanonicalURL(it.GUID); g != k.URL && strings.HasPrefix(g, "https://") {
+		urls[1] = g
+	}
+	for _, u := range urls {
+		if !usableURL(u) {
+			continue
+		}
+		items, err := tx.ItemsByURL(ctx, u)
+		if err != nil {
+			return Decision{}, nil, fmt.Errorf("dedupe: items by url %s: %w", u, err)
+		}
+		for i := range items {
+			m := &items[i]
+			if self(it, m) || m.StoryID == 0 {
+				continue
+			}
+			dec := Decision{StoryID: m.StoryID, Reason: ReasonURL, Match: m}
+			if !found {
+				verdict, found = dec, true
+			}
+			if !explain {
+				return verdict, nil, nil
+			}
+			all = append(all, dec)
+		}
+	}
+	if !d.opt.Near || found && !explain {
+		return verdict, all, nil
+	}
+
+	pub := it.Published
+	if pub.IsZero() {
+		pub = it.FirstSeen
+	}
+	if pub.IsZero() {
+		pub = time.Now()
+	}
+	cands, err := tx.Candidates(ctx, k, pub.Add(-d.opt.Window), pub.Add(d.opt.Window))
+	if err != nil {
+		return Decision{}, nil, fmt.Errorf("dedupe: candidates of %s: %w", it.URL, err)
+	}
+	if len(cands) == 0 {
+		return verdict, all, nil
+	}
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.a.extract(it)
+	var best Decision
+	bestFound := false
+	first := len(all)
+	for i := range cands {
+		c := &cands[i]
+		if self(it, c) || c.StoryID == 0 {
+			continue
+		}
+		sc.b.extract(c)
+		dec := Decision{StoryID: c.StoryID, Reason: ReasonReject, Match: c, Distance: distance(k.SimHash, c.Keys.SimHash)}
+		confirm(&sc.a, &sc.b, &dec)
+		if dec.Veto == "" && dec.Score >= d.opt.Threshold {
+			dec.Reason = ReasonNear
+			if !bestFound || dec.Score > best.Score || dec.Score == best.Score && c.Published.Before(best.Match.Published) {
+				best, bestFound = dec, true
+			}
+		}
+		if explain {
+			all = append(all, dec)
+		}
+	}
+	slices.SortStableFunc(all[first:], func(x, y Decision) int {
+		switch {
+		case x.Score > y.Score:
+			return -1
+		case x.Score < y.Score:
+			return 1
+		}
+		return 0
+	})
+	if !found && bestFound {
+		verdict = best
+	}
+	return verdict, all, nil
+}
+
+// self reports whether the stored item m is it.
+func self(it, m *storage.Item) bool {
+	if it.ID != 0 && m.ID == it.ID {
+		return true
+	}
+	return it.FeedURL != "" && m.FeedURL == it.FeedURL && m.GUID == it.GUID
+}
+
+// usableURL reports whether the canonical URL u names an article rather
+// than a site's home page, which some feeds give as every item's link.
+func usableURL(u string) bool {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		return false
+	}
+	i := strings.IndexByte(rest, '/')
+	return i >= 0 && len(rest) > i+1
+}

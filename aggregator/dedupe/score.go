@@ -1,0 +1,296 @@
+package dedupe
+
+import (
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+const (
+	// leadTokens is how many leading tokens of the body the SimHash covers:
+	// few enough that summaries cut at different lengths share them.
+	leadTokens = 16
+	// minShingles is the least number of shingles a body needs for the
+	// containment score to count; shorter bodies are judged by title.
+	minShingles = 6
+	// minTitleTokens is the least number of title tokens for a title
+	// alone to confirm a match.
+	minTitleTokens = 4
+)
+
+// features are what the confirm step compares of an item.
+type features struct {
+	title  []uint64 // sorted, unique hashes of title tokens without stopwords
+	nums   []uint64 // sorted, unique hashes of the numbers in the title
+	body   []uint64 // sorted, unique hashes of 3-token shingles of the body
+	source string   // normalised name credited by a "Source:" line
+	outlet string   // normalised name of the item's feed
+	host   string   // host of the canonical URL, dots removed
+	url    string   // canonical URL
+	links  []string // canonical URLs the body links to
+
+	raw             []string // scratch for hrefs
+	buf, nbuf, tbuf []byte
+}
+
+func (f *features) reset() {
+	f.title, f.nums, f.body, f.links, f.raw = f.title[:0], f.nums[:0], f.body[:0], f.links[:0], f.raw[:0]
+	f.source, f.outlet, f.host, f.url = "", "", "", ""
+}
+
+// scratch is the reusable state of one confirmation.
+type scratch struct{ a, b features }
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// bodyHTML returns the text an item is compared by: its content when
+// longer than its summary, else its summary.
+func bodyHTML(it *storage.Item) string {
+	if len(it.Content) > len(it.Summary) {
+		return it.Content
+	}
+	return it.Summary
+}
+
+// extract fills f from it.
+func (f *features) extract(it *storage.Item) {
+	f.reset()
+	// Title.
+	title := cleanTitle(it.Title)
+	t := newTokenizer([]byte(title))
+	for {
+		tok, kind, ok := t.next()
+		if !ok {
+			break
+		}
+		if kind == kindWord && stopwords[string(tok)] {
+			continue
+		}
+		h := hashBytes(tok)
+		f.title = append(f.title, h)
+		if kind == kindNumber {
+			f.nums = append(f.nums, h)
+		}
+	}
+	f.title = sortUnique(f.title)
+	f.nums = sortUnique(f.nums)
+
+	// Body shingles.
+	txt := cleanBody(bodyHTML(it), &f.buf, &f.nbuf, &f.raw)
+	t = newTokenizer(txt.body)
+	var w [3]uint64
+	n := 0
+	for n < maxScan {
+		tok, _, ok := t.next()
+		if !ok {
+			break
+		}
+		if n >= 3 {
+			f.body = append(f.body, shingle(w))
+		}
+		w[0], w[1], w[2] = w[1], w[2], hashBytes(tok)
+		n++
+	}
+	// The last token is kept only when the text was not cut mid-word.
+	if n >= 3 && !txt.cut {
+		f.body = append(f.body, shingle(w))
+	}
+	f.body = sortUnique(f.body)
+	if txt.source != nil {
+		f.source = nameKey(string(txt.source))
+	}
+	f.outlet = nameKey(it.FeedTitle)
+	f.url = it.Keys.URL
+	if f.url == "" {
+		f.url = CanonicalURL(it.URL)
+	}
+	f.host = hostKey(f.url)
+	for i, l := range f.raw {
+		if i == 8 {
+			break
+		}
+		f.links = append(f.links, CanonicalURL(l))
+	}
+}
+
+func shingle(w [3]uint64) uint64 {
+	return mix(w[0]*31*31 + w[1]*31 + w[2])
+}
+
+func sortUnique(s []uint64) []uint64 {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// nameKey folds an outlet name for comparison: lower case letters and
+// digits only ("China Daily" → "chinadaily").
+func nameKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80 && isCJK(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// hostKey returns the host of the canonical URL u with dots removed
+// ("chinadaily.com.cn" → "chinadailycomcn").
+func hostKey(u string) string {
+	h, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexByte(h, '/'); i >= 0 {
+		h = h[:i]
+	}
+	return strings.ReplaceAll(h, ".", "")
+}
+
+// intersect counts the values present in both sorted slices.
+func intersect(a, b []uint64) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			n++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return n
+}
+
+// credits reports whether the source credited by f names the outlet of g.
+func credits(f, g *features) bool {
+	if len(f.source) < 4 {
+		return false
+	}
+	return strings.Contains(g.outlet, f.source) || strings.Contains(g.host, f.source) ||
+		len(g.outlet) >= 4 && strings.Contains(f.source, g.outlet)
+}
+
+// links reports whether the body of f links to the page of g.
+func links(f, g *features) bool {
+	if g.url == "" {
+		return false
+	}
+	for _, l := range f.links {
+		if l == g.url {
+			return true
+		}
+	}
+	return false
+}
+
+// Score weights.
+const (
+	titleWeight       = 0.3
+	bodyWeight        = 0.7
+	attributionBonus  = 0.1
+	linkBonus         = 0.2
+	titleOnlyScore    = 0.9 // score of identical titles when bodies are too short to compare
+	titleOnlyFraction = 0.5 // scale of other title similarities when bodies are too short
+)
+
+// confirm scores the candidate representative c against the new item a
+// and records the scores in d.
+func confirm(a, c *features, d *Decision) {
+	d.Title = -1
+	d.Body = -1
+	inter := intersect(a.title, c.title)
+	if n := len(a.title) + len(c.title); n > 0 {
+		d.Title = 2 * float64(inter) / float64(n)
+	}
+	d.Attributed = credits(a, c) || credits(c, a)
+	d.Linked = links(a, c) || links(c, a)
+	if len(a.nums) > 0 && len(c.nums) > 0 {
+		common := intersect(a.nums, c.nums)
+		if common < len(a.nums) && common < len(c.nums) {
+			d.Veto = "numbers"
+			d.Score = 0
+			return
+		}
+	}
+	short, long := a.body, c.body
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	var s float64
+	if len(short) >= minShingles {
+		d.Body = float64(intersect(short, long)) / float64(len(short))
+		s = titleWeight*max(d.Title, 0) + bodyWeight*d.Body
+	} else if d.Title == 1 && len(a.title) >= minTitleTokens {
+		s = titleOnlyScore
+	} else {
+		s = titleOnlyFraction * max(d.Title, 0)
+	}
+	if d.Attributed {
+		s += attributionBonus
+	}
+	if d.Linked {
+		s += linkBonus
+	}
+	d.Score = min(s, 1)
+}
+
+// simHash returns the 64-bit SimHash of the first leadTokens tokens of
+// the cleaned body text, or of the title tokens as well when the body has
+// fewer than half that many. A partial last word of a cut body is left out.
+func simHash(body text, title []byte) uint64 {
+	var v [64]int32
+	n := addTokens(&v, body.body, leadTokens, body.cut)
+	if n < leadTokens/2 {
+		addTokens(&v, title, leadTokens, false)
+	}
+	var h uint64
+	for i, x := range v {
+		if x > 0 {
+			h |= 1 << i
+		}
+	}
+	return h
+}
+
+// addTokens adds up to limit tokens of s to the SimHash accumulator v and
+// returns how many it added; with dropLast the last token of s is skipped.
+func addTokens(v *[64]int32, s []byte, limit int, dropLast bool) int {
+	t := newTokenizer(s)
+	n := 0
+	var pending uint64
+	have := false
+	add := func(h uint64) {
+		for i := range v {
+			if h&(1<<i) != 0 {
+				v[i]++
+			} else {
+				v[i]--
+			}
+		}
+		n++
+	}
+	for n < limit {
+		tok, _, ok := t.next()
+		if !ok {
+			break
+		}
+		if have {
+			add(pending)
+		}
+		pending, have = mix(hashBytes(tok)), true
+	}
+	if have && n < limit && !dropLast {
+		add(pending)
+	}
+	return n
+}
+
+// distance is the Hamming distance of two SimHashes.
+func distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }

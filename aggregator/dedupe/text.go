@@ -1,0 +1,454 @@
+package dedupe
+
+import (
+	"bytes"
+	"html"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Patterns compiled once; they run on NFKC text, so full-width colons and
+// parentheses are already ASCII.
+var (
+	// datelineRe matches an agency dateline at the start of a text:
+	// "NANNING, Nov. 26 (Xinhua) -- ", "KUALA LUMPUR (Bernama) - ",
+	// "新华社南宁11月26日电(记者 王强)", "南岭日报讯(记者 李明)".
+	datelineRe = regexp.MustCompile(`^(?:` +
+		`[A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,30})?,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:\s*\([^)]{1,40}\))?\s*(?:--|—|–|-|:)` +
+		`|[A-Z][A-Z .'-]{1,40}\s*\([^)]{1,40}\)\s*(?:--|—|–|-|:)` +
+		`|\p{Han}{0,12}\d{1,2}月\d{1,2}日[电讯](?:\s*\([^)]{0,30}\))?` +
+		`|\p{Han}{1,10}[报社网台][电讯](?:\s*\([^)]{0,30}\))?` +
+		`)\s*`)
+
+	// creditRe matches a trailing credit: "Source: China Daily",
+	// "(来源: 南岭日报)", "Editor: Li Ming", "责任编辑: 王强".
+	creditRe = regexp.MustCompile(`(?i)(?:^|[\s(\[])(source|来源|來源|editor|editors|责任编辑|責任編輯|编辑|編輯)\s*:\s*([^\n:]{1,40}?)[\s)\].。]*$`)
+)
+
+// maxScan bounds how much of a text is tokenised for shingles.
+const maxScan = 400
+
+// isCJK reports whether r belongs to a script written without spaces
+// between words, which is tokenised as character bigrams.
+func isCJK(r rune) bool {
+	if r < 0x2e80 {
+		return false
+	}
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
+		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
+}
+
+// isBlockTag reports whether the HTML element name (lower case) breaks a
+// line of text.
+func isBlockTag(name string) bool {
+	switch name {
+	case "p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+		"tr", "td", "th", "table", "blockquote", "section", "article", "header",
+		"footer", "figure", "figcaption", "hr", "pre", "dd", "dt":
+		return true
+	}
+	return false
+}
+
+// htmlText appends the text of the HTML fragment s to dst: tags are
+// dropped, block-level elements become line breaks, script and style
+// content is skipped and character references are decoded. The href of
+// every link is appended to links, if links is not nil.
+func htmlText(dst []byte, s string, links *[]string) []byte {
+	for len(s) > 0 {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			return appendUnescaped(dst, s)
+		}
+		dst = appendUnescaped(dst, s[:lt])
+		s = s[lt:]
+		if len(s) < 2 || !(isASCIILetter(s[1]) || s[1] == '/' || s[1] == '!' || s[1] == '?') {
+			dst = append(dst, '<')
+			s = s[1:]
+			continue
+		}
+		if strings.HasPrefix(s, "<!--") {
+			end := strings.Index(s[4:], "-->")
+			if end < 0 {
+				return dst
+			}
+			s = s[4+end+3:]
+			continue
+		}
+		gt := strings.IndexByte(s, '>')
+		if gt < 0 {
+			return dst
+		}
+		tag := s[1:gt]
+		s = s[gt+1:]
+		closing := strings.HasPrefix(tag, "/")
+		if closing {
+			tag = tag[1:]
+		}
+		n := 0
+		for n < len(tag) && (isASCIILetter(tag[n]) || tag[n] >= '0' && tag[n] <= '9') {
+			n++
+		}
+		name := strings.ToLower(tag[:n])
+		switch {
+		case !closing && (name == "script" || name == "style"):
+			end := indexFold(s, "</"+name)
+			if end < 0 {
+				return dst
+			}
+			s = s[end:]
+		case isBlockTag(name):
+			dst = append(dst, '\n')
+		case name == "a" && !closing && links != nil:
+			if h := attr(tag[n:], "href"); h != "" {
+				*links = append(*links, html.UnescapeString(h))
+			}
+		}
+	}
+	return dst
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// indexFold is strings.Index ignoring ASCII case of s.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// attr returns the value of the attribute name in the attribute list a of
+// a tag, or "".
+func attr(a, name string) string {
+	for {
+		i := indexFold(a, name)
+		if i < 0 {
+			return ""
+		}
+		rest := strings.TrimLeft(a[i+len(name):], " \t\n")
+		if i > 0 && !strings.ContainsRune(" \t\n", rune(a[i-1])) || !strings.HasPrefix(rest, "=") {
+			a = a[i+len(name):]
+			continue
+		}
+		rest = strings.TrimLeft(rest[1:], " \t\n")
+		if rest == "" {
+			return ""
+		}
+		if q := rest[0]; q == '"' || q == '\'' {
+			if end := strings.IndexByte(rest[1:], q); end >= 0 {
+				return rest[1 : 1+end]
+			}
+			return rest[1:]
+		}
+		end := strings.IndexAny(rest, " \t\n/")
+		if end < 0 {
+			return rest
+		}
+		return rest[:end]
+	}
+}
+
+func appendUnescaped(dst []byte, s string) []byte {
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	return append(dst, s...)
+}
+
+// text is a cleaned body: its plain NFKC text without dateline and credit
+// lines, the credited source if any, and whether it was cut short.
+type text struct {
+	body   []byte
+	source []byte // the name after "Source:" or "来源:", as written
+	cut    bool   // the text ended in an ellipsis: its last word may be partial
+}
+
+// cleanBody turns the HTML fragment s into text, using buf and nbuf as
+// scratch space; links receives the hrefs of links when not nil.
+func cleanBody(s string, buf, nbuf *[]byte, links *[]string) text {
+	b := htmlText((*buf)[:0], s, links)
+	*buf = b
+	if !norm.NFKC.IsNormal(b) {
+		b = norm.NFKC.Append((*nbuf)[:0], b...)
+		*nbuf = b
+	}
+	var t text
+	b = bytes.TrimSpace(b)
+	for range 4 {
+		tail := b
+		if len(tail) > 200 {
+			i := len(tail) - 200
+			for i < len(tail) && !utf8.RuneStart(tail[i]) {
+				i++
+			}
+			tail = tail[i:]
+		}
+		if bytes.IndexByte(tail, ':') < 0 {
+			break
+		}
+		m := creditRe.FindSubmatchIndex(tail)
+		if m == nil {
+			break
+		}
+		kw := bytes.ToLower(tail[m[2]:m[3]])
+		if t.source == nil && (string(kw) == "source" || string(kw) == "来源" || string(kw) == "來源") {
+			t.source = tail[m[4]:m[5]]
+		}
+		b = bytes.TrimSpace(b[:len(b)-len(tail)+m[0]])
+	}
+	for _, suffix := range [...]string{"[...]", "(...)", "...", "read more", "continue reading", "更多"} {
+		if len(b) >= len(suffix) && strings.EqualFold(string(b[len(b)-len(suffix):]), suffix) {
+			b = bytes.TrimSpace(b[:len(b)-len(suffix)])
+			t.cut = true
+			break
+		}
+	}
+	if len(b) > 0 && (b[0] >= 'A' && b[0] <= 'Z' || b[0] >= 0x80) {
+		head := b
+		if len(head) > 160 {
+			head = head[:160]
+		}
+		if m := datelineRe.FindIndex(head); m != nil && m[1] < len(b) {
+			b = b[m[1]:]
+		}
+	}
+	t.body = b
+	return t
+}
+
+// cleanTitle returns the NFKC title with outlet decorations removed: a
+// leading "[Video]" or "【视频】" tag, a leading "Guangxi: " label and a
+// trailing " - Chinadaily.com.cn", " | Xinhua" or "_新华网" outlet name.
+func cleanTitle(s string) string {
+	s = norm.NFKC.String(strings.TrimSpace(s))
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	// Leading bracketed tag.
+	for _, p := range [...][2]string{{"[", "]"}, {"【", "】"}, {"(", ")"}, {"〔", "〕"}} {
+		if strings.HasPrefix(s, p[0]) {
+			if end := strings.Index(s, p[1]); end > 0 && utf8.RuneCountInString(s[:end]) <= 14 && len(s)-end > 12 {
+				s = strings.TrimSpace(s[end+len(p[1]):])
+			}
+		}
+	}
+	// Trailing outlet name, at most twice ("… - Section - Outlet").
+	for range 2 {
+		cut, sepLen := -1, 0
+		for _, sep := range [...]string{" | ", " - ", " – ", " — ", " _ ", "——", " -- ", "|", "_"} {
+			if i := strings.LastIndex(s, sep); i > cut {
+				cut, sepLen = i, len(sep)
+			}
+		}
+		if cut < 0 || !decoration(strings.TrimSpace(s[cut+sepLen:])) || utf8.RuneCountInString(s[:cut]) < 8 {
+			break
+		}
+		s = strings.TrimSpace(s[:cut])
+	}
+	// Leading "Label: ".
+	if i := strings.IndexByte(s, ':'); i > 0 && i < 40 {
+		label, rest := s[:i], strings.TrimSpace(s[i+1:])
+		words := strings.Count(strings.TrimSpace(label), " ") + 1
+		if words <= 3 && utf8.RuneCountInString(label) <= 24 && !strings.ContainsAny(label, "0123456789\"'") &&
+			(strings.Count(rest, " ") >= 3 || utf8.RuneCountInString(rest) >= 8 && !strings.Contains(rest, " ")) {
+			s = rest
+		}
+	}
+	return s
+}
+
+// decoration reports whether s, found after a separator at the end of a
+// title, looks like an outlet or section name rather than part of the
+// headline.
+func decoration(s string) bool {
+	if s == "" {
+		return false
+	}
+	n := utf8.RuneCountInString(s)
+	return n <= 32 && strings.Count(s, " ") <= 3
+}
+
+// tokenKind classifies a token.
+type tokenKind uint8
+
+const (
+	kindWord   tokenKind = iota // a run of letters and digits, lower-cased
+	kindNumber                  // digits, with inner "," or "."
+	kindCJK                     // a CJK character bigram (or a lone character)
+)
+
+// tokenizer splits NFKC text into lower-case word tokens and CJK
+// character bigrams. It allocates only when a word is longer than its
+// buffer.
+type tokenizer struct {
+	s   []byte
+	i   int
+	buf []byte
+	arr [64]byte
+	// cjkRun is true while inside a run of CJK characters.
+	cjkRun bool
+	// runStart is true when the last CJK token began a run.
+	runStart bool
+}
+
+func newTokenizer(s []byte) tokenizer { return tokenizer{s: s} }
+
+// next returns the next token and its kind; tok is valid until the next
+// call. ok is false at the end of the text.
+func (t *tokenizer) next() (tok []byte, kind tokenKind, ok bool) {
+	for t.i < len(t.s) {
+		c := t.s[t.i]
+		if c < utf8.RuneSelf {
+			t.cjkRun = false
+			if isASCIILetter(c) || c >= '0' && c <= '9' {
+				return t.word()
+			}
+			t.i++
+			continue
+		}
+		r, size := utf8.DecodeRune(t.s[t.i:])
+		if isCJK(r) {
+			start := t.i
+			wasRun := t.cjkRun
+			t.i += size
+			t.cjkRun = true
+			t.runStart = !wasRun
+			if t.i < len(t.s) {
+				r2, size2 := utf8.DecodeRune(t.s[t.i:])
+				if isCJK(r2) {
+					return t.s[start : t.i+size2], kindCJK, true
+				}
+			}
+			if wasRun {
+				continue // the last character of a run is in the previous bigram
+			}
+			return t.s[start:t.i], kindCJK, true
+		}
+		t.cjkRun = false
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return t.word()
+		}
+		t.i += size
+	}
+	return nil, 0, false
+}
+
+// word consumes a run of letters and digits starting at t.i.
+func (t *tokenizer) word() ([]byte, tokenKind, bool) {
+	if t.buf == nil {
+		t.buf = t.arr[:0]
+	}
+	b := t.buf[:0]
+	digits := true
+	for t.i < len(t.s) {
+		c := t.s[t.i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 'A' && c <= 'Z':
+				b = append(b, c+'a'-'A')
+				digits = false
+			case c >= 'a' && c <= 'z':
+				b = append(b, c)
+				digits = false
+			case c >= '0' && c <= '9':
+				b = append(b, c)
+			case (c == ',' || c == '.') && digits && len(b) > 0 && t.i+1 < len(t.s) && t.s[t.i+1] >= '0' && t.s[t.i+1] <= '9':
+				if c == '.' {
+					b = append(b, c)
+				} // thousands separators are dropped: 1,200 = 1200
+			default:
+				t.buf = b
+				return b, t.kind(digits), true
+			}
+			t.i++
+			continue
+		}
+		r, size := utf8.DecodeRune(t.s[t.i:])
+		if isCJK(r) || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)) {
+			break
+		}
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+		digits = false
+		t.i += size
+	}
+	t.buf = b
+	return b, t.kind(digits), true
+}
+
+func (t *tokenizer) kind(digits bool) tokenKind {
+	if digits {
+		return kindNumber
+	}
+	return kindWord
+}
+
+// hashBytes is 64-bit FNV-1a.
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// mix scrambles h (the splitmix64 finaliser), so that FNV hashes of short
+// tokens spread over all 64 bits.
+func mix(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return h
+}
+
+// stopwords are English function words left out of title comparison.
+var stopwords = map[string]bool{
+	"a": true, "an": true, "the": true, "of": true, "in": true, "on": true, "at": true,
+	"to": true, "for": true, "and": true, "or": true, "with": true, "by": true, "from": true,
+	"as": true, "is": true, "are": true, "was": true, "were": true, "be": true, "its": true,
+	"it": true, "s": true, "t": true, "this": true, "that": true, "into": true, "than": true,
+}
+
+// titleKey returns the exact-match key of a cleaned title: its tokens,
+// lower case, separated by single spaces, CJK runs kept whole.
+func titleKey(title string) string {
+	var b strings.Builder
+	b.Grow(len(title))
+	t := newTokenizer([]byte(title))
+	prevCJK := false
+	for {
+		tok, kind, ok := t.next()
+		if !ok {
+			break
+		}
+		if kind == kindCJK {
+			if prevCJK && !t.runStart {
+				// Overlapping bigram: append only its last character.
+				_, size := utf8.DecodeLastRune(tok)
+				b.Write(tok[len(tok)-size:])
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.Write(tok)
+			prevCJK = true
+			continue
+		}
+		prevCJK = false
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.Write(tok)
+	}
+	return b.String()
+}

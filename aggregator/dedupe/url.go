@@ -1,0 +1,87 @@
+package dedupe
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// trackingParams are query parameters that identify a campaign, a referrer
+// or a click rather than a document. CanonicalURL drops them, as it drops
+// every parameter starting with "utm_".
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "msclkid": true, "yclid": true,
+	"mc_cid": true, "mc_eid": true, "igshid": true, "_ga": true, "_gl": true,
+	"ref": true, "ref_src": true, "ref_url": true, "referrer": true, "source": true,
+	"cmpid": true, "cmp": true, "icid": true, "ocid": true, "ito": true, "s_cid": true,
+	"mkt_tok": true, "xtor": true, "wt.mc_id": true, "at_medium": true, "at_campaign": true,
+	"spm": true, "from": true, "isappinstalled": true, "share": true, "rss": true, "feed": true,
+}
+
+// CanonicalURL returns the form of raw that two copies of the same web page
+// share: the scheme folded to https, a lower-case host without "www.", no
+// default port, no fragment, no tracking parameters (utm_*, fbclid, gclid,
+// mc_cid, mc_eid, ref, cmpid and similar) and the remaining query
+// parameters sorted. A string that is not an absolute http or https URL is
+// returned trimmed of surrounding space.
+func CanonicalURL(raw string) string {
+	s := strings.TrimSpace(raw)
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" || u.Host == "" {
+		return s
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	default:
+		return s
+	}
+	host := strings.ToLower(u.Host)
+	if h, p, ok := strings.Cut(host, ":"); ok && !strings.Contains(p, ":") && (p == "80" || p == "443" || p == "") {
+		host = h
+	}
+	host = strings.TrimPrefix(host, "www.")
+	host = strings.TrimSuffix(host, ".")
+	if host == "" {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString("https://")
+	if u.User != nil {
+		b.WriteString(u.User.String())
+		b.WriteByte('@')
+	}
+	b.WriteString(host)
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	b.WriteString(p)
+	if u.RawQuery != "" {
+		if q := canonicalQuery(u.RawQuery); q != "" {
+			b.WriteByte('?')
+			b.WriteString(q)
+		}
+	}
+	return b.String()
+}
+
+// canonicalQuery drops tracking parameters from the raw query q and sorts
+// the rest, keeping each parameter's original escaping.
+func canonicalQuery(q string) string {
+	parts := strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' })
+	kept := parts[:0]
+	for _, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		k = strings.ToLower(k)
+		if k == "" || strings.HasPrefix(k, "utm_") || trackingParams[k] {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	sort.Strings(kept)
+	return strings.Join(kept, "&")
+}
