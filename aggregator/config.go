@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -127,9 +128,21 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 // ParseConfig parses and validates a configuration file's contents; name
 // is used in messages and to resolve a relative database path.
 func ParseConfig(name string, data []byte) (*Config, error) {
-	var problems []string
+	type problem struct {
+		line int
+		msg  string
+	}
+	var problems []problem
 	add := func(line int, format string, args ...any) {
-		problems = append(problems, fmt.Sprintf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
+		problems = append(problems, problem{line, fmt.Sprintf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))})
+	}
+	report := func() error {
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].line < problems[j].line })
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.msg
+		}
+		return &ConfigError{msgs}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -139,7 +152,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		} else {
 			add(1, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		return nil, &ConfigError{problems}
+		return nil, report()
 	}
 	cfg := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -160,11 +173,12 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		}
 	}
 	cfg.Path = name
-	cfg.applyDefaults()
 	lines := lineIndex(&root)
+	cfg.checkExplicit(lines, add)
+	cfg.applyDefaults()
 	cfg.validate(lines, add)
 	if len(problems) > 0 {
-		return nil, &ConfigError{problems}
+		return nil, report()
 	}
 	return cfg, nil
 }
@@ -248,6 +262,19 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
+// checkExplicit reports numbers set to zero or less where zero would
+// otherwise select a default.
+func (c *Config) checkExplicit(lines map[string]int, add func(int, string, ...any)) {
+	for _, n := range []struct {
+		key string
+		v   int
+	}{{"concurrency", c.Concurrency}, {"fetch.per_host", c.Fetch.PerHost}, {"output.items", c.Output.Items}} {
+		if line, set := lines[n.key]; set && n.v < 1 {
+			add(line, "%s must be at least 1, got %d", n.key, n.v)
+		}
+	}
+}
+
 func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
 	line := func(path string) int {
 		for path != "" {
@@ -265,12 +292,6 @@ func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		add(line("schedule"), "%v", err)
 	}
-	if c.Concurrency < 1 {
-		add(line("concurrency"), "concurrency must be at least 1, got %d", c.Concurrency)
-	}
-	if c.Fetch.PerHost < 1 {
-		add(line("fetch.per_host"), "fetch.per_host must be at least 1, got %d", c.Fetch.PerHost)
-	}
 	if c.Fetch.MaxBody < 0 {
 		add(line("fetch.max_body"), "fetch.max_body must not be negative")
 	}
@@ -279,9 +300,6 @@ func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
 	}
 	if c.Output.Path == "/healthz" {
 		add(line("output.path"), "output.path /healthz is reserved")
-	}
-	if c.Output.Items < 1 {
-		add(line("output.items"), "output.items must be at least 1, got %d", c.Output.Items)
 	}
 	if c.Dedupe.Threshold < 0 || c.Dedupe.Threshold > 1 {
 		add(line("dedupe.threshold"), "dedupe.threshold must be between 0 and 1, got %g", c.Dedupe.Threshold)

@@ -23,7 +23,7 @@ feeds:
   - url: ftp://b.example/rss.xml
   - url: https://a.example/rss.xml
   - url: https://c.example/rss.xml
-    schedule: "*/99 * * * *"
+    schedule: "61 * * * *"
     tgs: [x]
   - title: no url here
 `
@@ -40,7 +40,7 @@ feeds:
 		`config.yaml:7: unknown key "colour"`,
 		`config.yaml:10: bad feed url "ftp://b.example/rss.xml": scheme must be http or https`,
 		`config.yaml:11: duplicate feed https://a.example/rss.xml (first at line 9)`,
-		`config.yaml:13: bad schedule "*/99 * * * *"`,
+		`config.yaml:13: bad schedule "61 * * * *"`,
 		`config.yaml:14: unknown key "tgs"`,
 		`config.yaml:15: feed has no url`,
 	}
