@@ -74,7 +74,10 @@ func parseGofeed(body []byte) (f *gofeed.Feed, err error) {
 		}
 	}()
 	p := gofeed.NewParser()
-	p.KeepOriginalFeed = true
+	p.KeepOriginalFeed = true // for the RSS <ttl>
+	// Finding an item image parses every description as HTML; the
+	// image is unused.
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	f, err = p.Parse(bytes.NewReader(body))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {

@@ -31,6 +31,9 @@ func sanitise(fragment string, base *url.URL) string {
 	if fragment == "" {
 		return ""
 	}
+	if !strings.ContainsAny(fragment, "<>&") {
+		return fragment // plain text is already safe HTML
+	}
 	if base != nil && hasRelativeURL(fragment) {
 		fragment = resolveHTML(fragment, base)
 	}
