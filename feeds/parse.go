@@ -37,10 +37,16 @@ func (e *notFeedError) Is(target error) bool { return target == ErrNotFeed }
 
 // Parse parses body, an RSS 0.9x/1.0/2.0, Atom or JSON Feed document
 // fetched from feedURL with the given Content-Type header, and normalises
-// it: text decoded to UTF-8 (see toUTF8 for how the charset is chosen),
-// links made absolute against feedURL, titles made plain text, summaries
+// it: text decoded to UTF-8, links made absolute against feedURL, titles made plain text, summaries
 // and content sanitised, and every item given a GUID and a publication
 // time no later than now (now itself when the item has no date).
+//
+// The charset is the one a UTF-16 byte order mark shows, else the XML
+// prolog's encoding, else the charset parameter of contentType, else
+// UTF-8. When Content-Type and the prolog disagree the prolog wins: it
+// travels with the document, while servers often label every response
+// with a blanket default. A byte order mark, characters XML forbids and
+// invalid UTF-8 (replaced by U+FFFD) never reach the parser.
 //
 // Parse fails with an error matching ErrNotFeed when body is not a feed;
 // when it is an HTML page that links a feed, the error names the linked
@@ -62,6 +68,10 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Feed, erro
 			return nil, notFeed(body, contentType, base)
 		}
 		return nil, err
+	}
+	if gf.FeedType == "json" && gf.FeedVersion == "" {
+		// Any JSON object passes gofeed; a JSON Feed names its version.
+		return nil, &notFeedError{what: "JSON without a JSON Feed version"}
 	}
 	return normalise(gf, base, now), nil
 }

@@ -322,6 +322,7 @@ func TestParseNotFeed(t *testing.T) {
 		{name: "blank", body: " \n\t", notFeed: true, want: "not a feed (empty body)"},
 		{name: "garbage", body: "\x00\x01garbage!!", notFeed: true, want: "not a feed (no RSS, Atom or JSON Feed document)"},
 		{name: "other xml", body: `<?xml version="1.0"?><svg></svg>`, notFeed: true, want: "not a feed (no RSS, Atom or JSON Feed document)"},
+		{name: "json but not a feed", body: `{"data": [1, 2]}`, notFeed: true, want: "not a feed (JSON without a JSON Feed version)"},
 		{name: "truncated rss", body: `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>y`},
 		{name: "broken json", body: `{"version": "https://jsonfeed.org/version/1", "items": [`},
 	}
