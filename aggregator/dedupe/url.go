@@ -39,8 +39,13 @@ func CanonicalURL(raw string) string {
 	if h, p, ok := strings.Cut(host, ":"); ok && !strings.Contains(p, ":") && (p == "80" || p == "443" || p == "") {
 		host = h
 	}
-	host = strings.TrimPrefix(host, "www.")
-	host = strings.TrimSuffix(host, ".")
+	for {
+		h := strings.TrimRight(strings.TrimPrefix(host, "www."), ".")
+		if h == host {
+			break
+		}
+		host = h
+	}
 	if host == "" {
 		return s
 	}
@@ -80,8 +85,33 @@ func canonicalQuery(q string) string {
 		if k == "" || strings.HasPrefix(k, "utm_") || trackingParams[k] {
 			continue
 		}
-		kept = append(kept, p)
+		kept = append(kept, escapeQueryPart(p))
 	}
 	sort.Strings(kept)
 	return strings.Join(kept, "&")
+}
+
+// escapeQueryPart percent-encodes the bytes of the query parameter p that
+// may not appear in a URL's query (space, controls, non-ASCII, '#'),
+// keeping existing escapes.
+func escapeQueryPart(p string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c > ' ' && c < 0x7f && c != '#' && c != '"' && c != '<' && c != '>' && c != '\\' && c != '^' && c != '`' && c != '{' && c != '|' && c != '}' {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(p)+8), p[:i]...)
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	if b == nil {
+		return p
+	}
+	return string(b)
 }
