@@ -125,6 +125,15 @@ func TestOnceExportStatus(t *testing.T) {
 		t.Errorf("export -format pdf: code %d stderr %q", code, errs)
 	}
 
+	code, out, errs = run(t, "explain", "-config", cfg, "https://example.test/1?utm_source=x")
+	if code != exitOK || !strings.Contains(out, `"Hello world"`) || !strings.Contains(out, "story:") || !strings.Contains(out, "verdict") {
+		t.Errorf("explain: code %d err %s\n%s", code, errs, out)
+	}
+	code, _, errs = run(t, "explain", "-config", cfg, "https://example.test/never-stored")
+	if code != exitFailure || !strings.Contains(errs, "no stored item") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("explain unknown URL: code %d stderr %q", code, errs)
+	}
+
 	code, out, errs = run(t, "status", "-config", cfg)
 	if code != exitOK {
 		t.Fatalf("status: code %d stderr %s", code, errs)
