@@ -215,8 +215,6 @@ func confirm(a, c *features, d *Decision) {
 		common := intersect(a.nums, c.nums)
 		if common < len(a.nums) && common < len(c.nums) {
 			d.Veto = "numbers"
-			d.Score = 0
-			return
 		}
 	}
 	short, long := a.body, c.body
@@ -239,6 +237,9 @@ func confirm(a, c *features, d *Decision) {
 		s += linkBonus
 	}
 	d.Score = min(s, 1)
+	if d.Veto != "" {
+		d.Score = 0
+	}
 }
 
 // simHash returns the 64-bit SimHash of the first leadTokens tokens of

@@ -1,0 +1,143 @@
+package dedupe
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestCleanTitle(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Guangxi signs deals with ASEAN partners", "Guangxi signs deals with ASEAN partners"},
+		{"Guangxi: Nanning signs deals with ASEAN partners", "Nanning signs deals with ASEAN partners"},
+		{"Nanning signs deals with ASEAN partners - Chinadaily.com.cn", "Nanning signs deals with ASEAN partners"},
+		{"Nanning signs deals with ASEAN partners | Xinhua", "Nanning signs deals with ASEAN partners"},
+		{"Nanning signs deals with ASEAN partners — Jade Coast Times", "Nanning signs deals with ASEAN partners"},
+		{"Nanning signs deals - Business - Lotus Daily", "Nanning signs deals"},
+		{"[Video] Nanning signs deals with ASEAN partners", "Nanning signs deals with ASEAN partners"},
+		{"China-ASEAN expo opens in Nanning", "China-ASEAN expo opens in Nanning"},
+		{"Week 3: prices rise in Beihai again", "Week 3: prices rise in Beihai again"},
+		{"Nanning&#8217;s port grows", "Nanning’s port grows"},
+		{"桂林智慧港口中心揭牌——海湾通讯社", "桂林智慧港口中心揭牌"},
+		{"桂林智慧港口中心揭牌_绿城新闻网", "桂林智慧港口中心揭牌"},
+		{"【广西】桂林智慧港口中心揭牌服务东盟", "桂林智慧港口中心揭牌服务东盟"},
+		{"广西：桂林智慧港口中心揭牌服务东盟", "桂林智慧港口中心揭牌服务东盟"},
+		{"签署５６０项协议", "签署560项协议"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := cleanTitle(tt.in); got != tt.want {
+				t.Errorf("cleanTitle(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTitleKey(t *testing.T) {
+	// Every variant of a title has the same key.
+	groups := [][]string{
+		{
+			"Nanning's port signs 560 deals with ASEAN partners",
+			"Guangxi: Nanning’s Port Signs 560 Deals With ASEAN Partners",
+			"NANNING'S PORT SIGNS 560 DEALS WITH ASEAN PARTNERS | Harbour Wire",
+			"Nanning’s port signs 560 deals, with “ASEAN” partners. - Lotusdaily.example",
+		},
+		{
+			"广西与东盟签署560项合作协议",
+			"广西：广西与东盟签署５６０项合作协议",
+			"广西与东盟签署560项合作协议——海湾通讯社",
+			"【广西】广西与东盟签署560项合作协议",
+		},
+	}
+	for _, g := range groups {
+		want := titleKey(cleanTitle(g[0]))
+		for _, s := range g[1:] {
+			if got := titleKey(cleanTitle(s)); got != want {
+				t.Errorf("key of %q = %q, want %q", s, got, want)
+			}
+		}
+	}
+	if got, want := titleKey("广西与东盟，签署560项协议"), "广西与东盟 签署 560 项协议"; got != want {
+		t.Errorf("titleKey = %q, want %q", got, want)
+	}
+}
+
+func tokenStrings(s string) []string {
+	var out []string
+	t := newTokenizer([]byte(s))
+	for {
+		tok, _, ok := t.next()
+		if !ok {
+			return out
+		}
+		out = append(out, string(tok))
+	}
+}
+
+func TestTokenizer(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Guangxi signs 560 deals", []string{"guangxi", "signs", "560", "deals"}},
+		{"China’s port, 1,200 jobs; 3.5% growth", []string{"china", "s", "port", "1200", "jobs", "3.5", "growth"}},
+		{"Café Ünïcode", []string{"café", "ünïcode"}},
+		{"广西与东盟", []string{"广西", "西与", "与东", "东盟"}},
+		{"广西2026年GDP增长", []string{"广西", "2026", "年", "gdp", "增长"}},
+		{"东，盟", []string{"东", "盟"}},
+		{"南宁 (Nanning) 港口", []string{"南宁", "nanning", "港口"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := tokenStrings(tt.in); !slices.Equal(got, tt.want) {
+				t.Errorf("tokens(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCleanBody(t *testing.T) {
+	tests := []struct {
+		name, in, want, source string
+		cut                    bool
+	}{
+		{"plain", "Officials said trade grew.", "Officials said trade grew.", "", false},
+		{"html", "<div><p>Officials <b>said</b> trade &amp; jobs grew.</p><script>alert(1)</script><p>More.</p></div>",
+			"Officials said trade & jobs grew.\n\nMore.", "", false},
+		{"dateline", "NANNING, Nov. 26 (Xinhua) -- Officials said trade grew.", "Officials said trade grew.", "", false},
+		{"dateline region", "KUALA LUMPUR, Nov 26 (Peninsula Courier) -- Officials said.", "Officials said.", "", false},
+		{"dateline no date", "NANNING (Harbour Wire) - Officials said.", "Officials said.", "", false},
+		{"not a dateline", "ASEAN officials said trade grew.", "ASEAN officials said trade grew.", "", false},
+		{"source line", "<p>Officials said trade grew.</p><p><em>Source: China Daily</em></p>", "Officials said trade grew.", "China Daily", false},
+		{"source inline", "Officials said trade grew. Source: Lotus Daily", "Officials said trade grew.", "Lotus Daily", false},
+		{"source and editor", "Officials said.\n\nSource: China Daily\nEditor: Li Ming", "Officials said.", "China Daily", false},
+		{"cut", "Officials said trade gr…", "Officials said trade gr", "", true},
+		{"cut dots", "Officials said trade grew ...", "Officials said trade grew", "", true},
+		{"zh dateline", "海湾通讯社南宁11月26日电（记者 黄丽）今年以来贸易增长。", "今年以来贸易增长。", "", false},
+		{"zh dateline short", "南岭日报讯（记者 李明）今年以来贸易增长。", "今年以来贸易增长。", "", false},
+		{"zh source", "<p>今年以来贸易增长。</p><p>来源：南岭日报</p><p>责任编辑：韦丽</p>", "今年以来贸易增长。", "南岭日报", false},
+		{"zh not dateline", "电动汽车出口增长。", "电动汽车出口增长。", "", false},
+		{"fullwidth", "出口增长１２％", "出口增长12%", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf, nbuf []byte
+			got := cleanBody(tt.in, &buf, &nbuf, nil)
+			if string(got.body) != tt.want || string(got.source) != tt.source || got.cut != tt.cut {
+				t.Errorf("cleanBody(%q) = %q source %q cut %v, want %q source %q cut %v",
+					tt.in, got.body, got.source, got.cut, tt.want, tt.source, tt.cut)
+			}
+		})
+	}
+}
+
+func TestHTMLTextLinks(t *testing.T) {
+	var links []string
+	got := htmlText(nil, `<p>See <a class="x" href="https://lotusdaily.example/a?utm_source=x&amp;id=1">the original</a> and <A HREF='/b'>b</A>. 3 < 4</p>`, &links)
+	if want := "\nSee the original and b. 3 < 4\n"; string(got) != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+	if want := []string{"https://lotusdaily.example/a?utm_source=x&id=1", "/b"}; !slices.Equal(links, want) {
+		t.Errorf("links = %q, want %q", links, want)
+	}
+}
