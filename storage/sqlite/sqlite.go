@@ -32,7 +32,7 @@ var _ storage.Store = (*DB)(nil)
 var migrations embed.FS
 
 // pragmas are applied to every connection.
-const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)"
 
 // errClosed is returned by every method called after Close.
 var errClosed = errors.New("sqlite: database is closed")
@@ -255,6 +255,11 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 	db.active.Wait()
 	var errs []error
+	// Refresh the planner's statistics where needed (cheap, bounded),
+	// then move the WAL into the database file.
+	if _, err := db.write.Exec(`PRAGMA analysis_limit = 400; PRAGMA optimize`); err != nil {
+		errs = append(errs, fmt.Errorf("sqlite: optimize %s: %w", db.path, wrap(err)))
+	}
 	if _, err := db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		errs = append(errs, fmt.Errorf("sqlite: checkpoint %s: %w", db.path, wrap(err)))
 	}

@@ -20,7 +20,7 @@ const (
 	stCandidates
 	stInsertStory
 	stInsertItem
-	stSetRep
+	stNextIDs
 	stStory
 	stStoryRep
 	stStoryTouch
@@ -49,16 +49,16 @@ var queries = [numStmts]string{
 		UNION SELECT s3.rep_item_id FROM stories s3 WHERE s3.band3 = ?4 AND s3.published BETWEEN ?6 AND ?7
 		UNION SELECT s4.rep_item_id FROM stories s4 WHERE s4.title_key = ?5 AND s4.published BETWEEN ?6 AND ?7
 	) ORDER BY i.published, i.id`,
-	stInsertStory: `INSERT INTO stories (uid, published, updated, url_key, title_key, band0, band1, band2, band3, simhash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	stInsertItem: `INSERT INTO items (story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
+	stInsertStory: `INSERT INTO stories (id, rep_item_id, uid, published, updated, url_key, title_key,
+		band0, band1, band2, band3, simhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stInsertItem: `INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
 		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	stSetRep: `UPDATE stories SET rep_item_id = ? WHERE id = ?`,
-	stStory:  `SELECT published, updated FROM stories WHERE id = ?`,
-	stStoryRep: `UPDATE stories SET rep_item_id = ?, published = ?, updated = ?, url_key = ?, title_key = ?,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stNextIDs: `SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM stories)`,
+	stStory:   `SELECT published, updated FROM stories WHERE id = ?`,
+	stStoryRep: `UPDATE stories SET rep_item_id = ?, published = ?, updated = max(updated, ?), url_key = ?, title_key = ?,
 		band0 = ?, band1 = ?, band2 = ?, band3 = ?, simhash = ? WHERE id = ?`,
-	stStoryTouch: `UPDATE stories SET updated = ? WHERE id = ?`,
+	stStoryTouch: `UPDATE stories SET updated = max(updated, ?) WHERE id = ? RETURNING published`,
 	stUpdateItem: `UPDATE items SET url = ?, url_key = ?, title = ?, summary = ?, content = ?, author = ?, lang = ?,
 		categories = ?, tags = ?, hash = ?, title_key = ?, simhash = ?, published = ?, updated = ?, feed_title = ?
 		WHERE id = ?`,
@@ -84,6 +84,11 @@ type tx struct {
 	used  [numStmts]*sql.Stmt // transaction-bound statements, made on first use
 	now   time.Time
 	dirty bool // a story changed: bump the revision before commit
+
+	// The IDs the next new item and story get. Update holds the
+	// database's write lock for the whole transaction, so PutItem picks
+	// them itself instead of reading them back after each insert.
+	nextItem, nextStory int64
 }
 
 func (t *tx) stmt(ctx context.Context, i int) *sql.Stmt {
@@ -181,59 +186,60 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	if it.FirstSeen.IsZero() {
 		it.FirstSeen = t.now
 	}
+	if t.nextItem == 0 {
+		if err := t.stmt(ctx, stNextIDs).QueryRowContext(ctx).Scan(&t.nextItem, &t.nextStory); err != nil {
+			return false, fmt.Errorf("next IDs: %w", err)
+		}
+	}
 	pub := nanos(it.Published)
 	b := it.Keys.Bands()
 	if it.StoryID == 0 {
-		res, err := t.stmt(ctx, stInsertStory).ExecContext(ctx, storage.StoryUID(it.FeedURL, it.GUID),
+		// The item goes first: the foreign key to its story is checked
+		// at commit, and a failed insert leaves nothing behind.
+		id, sid := t.nextItem, t.nextStory
+		if err := t.insertItem(ctx, it, id, sid); err != nil {
+			return false, err
+		}
+		_, err := t.stmt(ctx, stInsertStory).ExecContext(ctx, sid, id, storage.StoryUID(it.FeedURL, it.GUID),
 			pub, max(pub, nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
 		}
-		if it.StoryID, err = res.LastInsertId(); err != nil {
-			return false, err
-		}
-		if err := t.insertItem(ctx, it); err != nil {
-			return false, err
-		}
-		if _, err := t.stmt(ctx, stSetRep).ExecContext(ctx, it.ID, it.StoryID); err != nil {
-			return false, err
-		}
+		t.nextItem++
+		t.nextStory++
+		it.ID, it.StoryID = id, sid
 		t.dirty = true
 		return true, nil
 	}
-	var spub, supd int64
-	err = t.stmt(ctx, stStory).QueryRowContext(ctx, it.StoryID).Scan(&spub, &supd)
+	upd := max(pub, nanos(it.Updated), nanos(t.now))
+	var spub int64
+	err = t.stmt(ctx, stStoryTouch).QueryRowContext(ctx, upd, it.StoryID).Scan(&spub)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("story %d: %w", it.StoryID, storage.ErrNotFound)
 	}
 	if err != nil {
+		return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+	}
+	if err := t.insertItem(ctx, it, t.nextItem, it.StoryID); err != nil {
 		return false, err
 	}
-	if err := t.insertItem(ctx, it); err != nil {
-		return false, err
-	}
-	upd := max(supd, pub, nanos(it.Updated), nanos(t.now))
+	it.ID = t.nextItem
+	t.nextItem++
 	if pub < spub {
 		_, err = t.stmt(ctx, stStoryRep).ExecContext(ctx, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
 			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID)
-	} else {
-		_, err = t.stmt(ctx, stStoryTouch).ExecContext(ctx, upd, it.StoryID)
-	}
-	if err != nil {
-		return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+		if err != nil {
+			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+		}
 	}
 	t.dirty = true
 	return true, nil
 }
 
-func (t *tx) insertItem(ctx context.Context, it *storage.Item) error {
-	res, err := t.stmt(ctx, stInsertItem).ExecContext(ctx, it.StoryID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64) error {
+	_, err := t.stmt(ctx, stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash,
 		it.Keys.Title, int64(it.Keys.SimHash), nanos(it.Published), nanos(it.Updated), nanos(it.FirstSeen), it.FeedTitle)
-	if err != nil {
-		return err
-	}
-	it.ID, err = res.LastInsertId()
 	return err
 }
 

@@ -833,4 +833,3 @@ func testConcurrentUpdates(t *testing.T, h *harness) {
 		t.Errorf("Stats = %+v, want %d items of %d feeds", s, workers*rounds*batch, workers)
 	}
 }
-

@@ -41,7 +41,7 @@ CREATE INDEX stories_title ON stories (title_key, published);
 
 CREATE TABLE items (
 	id         INTEGER PRIMARY KEY,
-	story_id   INTEGER NOT NULL REFERENCES stories (id),
+	story_id   INTEGER NOT NULL REFERENCES stories (id) DEFERRABLE INITIALLY DEFERRED,
 	feed_url   TEXT NOT NULL,
 	guid       TEXT NOT NULL,
 	url        TEXT NOT NULL DEFAULT '',

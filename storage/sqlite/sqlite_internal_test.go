@@ -1,0 +1,198 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+func openTest(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+// plan returns the EXPLAIN QUERY PLAN details of q.
+func plan(t *testing.T, db *DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	defer rows.Close()
+	var details []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		details = append(details, detail)
+	}
+	return details
+}
+
+// fullScan matches a plan step that reads a whole table or index, except
+// the walk of stories_published that stops after LIMIT rows.
+var fullScan = regexp.MustCompile(`^SCAN (stories|items|s\d?|i|t|f|feeds)\b`)
+
+const newestFirst = "SCAN s USING INDEX stories_published"
+
+func TestQueryPlans(t *testing.T) {
+	db, _ := openTest(t)
+	fill(t, db, 5000)
+	from, to := fillBase.Add(-72*time.Hour).UnixNano(), fillBase.UnixNano()
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		want  []string // substrings of the plan
+	}{
+		{"Candidates", queries[stCandidates], []any{1, 2, 3, 4, "title 7", from, to},
+			[]string{"stories_band0", "stories_band1", "stories_band2", "stories_band3", "stories_title"}},
+		{"ItemsByURL", queries[stItemsByURL], []any{"example.org/7"}, []string{"items_url_key"}},
+		{"FirstItem", queries[stFirstItem], []any{7}, []string{"items_story"}},
+		{"Stories", storiesQuery, []any{nil, 100}, []string{"stories_published"}},
+		{"Related", relatedQuery, []any{nil, 100}, []string{"stories_published", "items_story"}},
+		{"StoriesByTag", storiesQuery, []any{"asean", 100}, []string{"stories_published", "items_story"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := plan(t, db, tt.query, tt.args...)
+			joined := strings.Join(p, "\n")
+			for _, d := range p {
+				if fullScan.MatchString(d) && d != newestFirst {
+					t.Errorf("plan has a full scan %q:\n%s", d, joined)
+				}
+				if strings.Contains(d, "TEMP B-TREE FOR ORDER BY") && tt.name != "Candidates" && tt.name != "Related" {
+					t.Errorf("plan sorts %q:\n%s", d, joined)
+				}
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(joined, w) {
+					t.Errorf("plan does not use %s:\n%s", w, joined)
+				}
+			}
+		})
+	}
+}
+
+func bigItem(guid string) storage.Item {
+	return storage.Item{
+		Item: feeds.Item{
+			GUID:      guid,
+			Title:     guid,
+			Content:   strings.Repeat("x", 64<<10),
+			Published: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		},
+		FeedURL: "https://a.example/rss",
+		Hash:    guid,
+	}
+}
+
+// TestFull fills a database limited with max_page_count: the failing
+// Update reports storage.ErrFull, rolls back, and the database goes on.
+func TestFull(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := t.Context()
+	first := bigItem("first")
+	if err := db.Update(ctx, func(tx storage.Tx) error { _, err := tx.PutItem(ctx, &first); return err }); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := db.write.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.Exec(`PRAGMA max_page_count = ` + itoa(pages+8)); err != nil {
+		t.Fatal(err)
+	}
+	rev, _ := db.Revision(ctx)
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		for _, g := range []string{"a", "b", "c", "d"} {
+			it := bigItem(g)
+			if _, err := tx.PutItem(ctx, &it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, storage.ErrFull) {
+		t.Fatalf("Update on a full database: error %v, want storage.ErrFull", err)
+	}
+	if !strings.Contains(err.Error(), "full") || !strings.HasPrefix(err.Error(), "sqlite: save item") {
+		t.Errorf("error %q does not say what failed", err)
+	}
+	t.Logf("error: %v", err)
+	if s, _ := db.Stats(ctx); s.Items != 1 {
+		t.Errorf("Stats after failed Update = %+v, want the 1 item before", s)
+	}
+	if r, _ := db.Revision(ctx); r != rev {
+		t.Errorf("revision after failed Update = %d, want %d", r, rev)
+	}
+	// Small writes still fit, and lifting the limit lets everything in.
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutFeed(ctx, storage.Feed{URL: "https://a.example/rss"}) }); err != nil {
+		t.Errorf("small Update after a full one: %v", err)
+	}
+	if _, err := db.write.Exec(`PRAGMA max_page_count = 1000000`); err != nil {
+		t.Fatal(err)
+	}
+	it := bigItem("a")
+	if err := db.Update(ctx, func(tx storage.Tx) error { _, err := tx.PutItem(ctx, &it); return err }); err != nil {
+		t.Errorf("Update after the limit was lifted: %v", err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestNewerSchema(t *testing.T) {
+	db, path := openTest(t)
+	if _, err := db.write.Exec(`INSERT INTO schema_migrations (version, applied) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err := Open(context.Background(), path)
+	if err == nil || !strings.Contains(err.Error(), "newer") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Open of a newer database: error %v, want one naming the file and saying it is newer", err)
+	}
+}
+
+func TestNotSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "junk.db")
+	if err := writeFile(path, strings.Repeat("not a database ", 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(t.Context(), path); err == nil {
+		t.Fatal("Open of a non-database file succeeded")
+	} else {
+		t.Logf("error: %v", err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	db, _ := openTest(t)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := db.Revision(t.Context()); err == nil {
+		t.Error("Revision after Close succeeded")
+	}
+}
+
+func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
