@@ -68,7 +68,7 @@ func (d *Deduper) Keys(it *feeds.Item) storage.Keys {
 	f.tbuf = append(f.tbuf[:0], title...)
 	return storage.Keys{
 		URL:     CanonicalURL(it.URL),
-		Title:   titleKey(title),
+		Title:   titleKey(f.tbuf),
 		SimHash: simHash(txt, f.tbuf),
 	}
 }

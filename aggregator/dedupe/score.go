@@ -59,8 +59,8 @@ func bodyHTML(it *storage.Item) string {
 func (f *features) extract(it *storage.Item) {
 	f.reset()
 	// Title.
-	title := cleanTitle(it.Title)
-	t := newTokenizer([]byte(title))
+	f.tbuf = append(f.tbuf[:0], cleanTitle(it.Title)...)
+	t := newTokenizer(f.tbuf)
 	for {
 		tok, kind, ok := t.next()
 		if !ok {
@@ -269,11 +269,7 @@ func addTokens(v *[64]int32, s []byte, limit int, dropLast bool) int {
 	have := false
 	add := func(h uint64) {
 		for i := range v {
-			if h&(1<<i) != 0 {
-				v[i]++
-			} else {
-				v[i]--
-			}
+			v[i] += int32(h>>i&1)*2 - 1
 		}
 		n++
 	}

@@ -14,19 +14,9 @@ import (
 // Patterns compiled once; they run on NFKC text, so full-width colons and
 // parentheses are already ASCII.
 var (
-	// datelineRe matches an agency dateline at the start of a text:
-	// "NANNING, Nov. 26 (Xinhua) -- ", "KUALA LUMPUR (Bernama) - ",
+	// zhDatelineRe matches a Chinese dateline at the start of a text:
 	// "新华社南宁11月26日电(记者 王强)", "南岭日报讯(记者 李明)".
-	datelineRe = regexp.MustCompile(`^(?:` +
-		`[A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,30})?,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:\s*\([^)]{1,40}\))?\s*(?:--|—|–|-|:)` +
-		`|[A-Z][A-Z .'-]{1,40}\s*\([^)]{1,40}\)\s*(?:--|—|–|-|:)` +
-		`|\p{Han}{0,12}\d{1,2}月\d{1,2}日[电讯](?:\s*\([^)]{0,30}\))?` +
-		`|\p{Han}{1,10}[报社网台][电讯](?:\s*\([^)]{0,30}\))?` +
-		`)\s*`)
-
-	// creditRe matches a trailing credit: "Source: China Daily",
-	// "(来源: 南岭日报)", "Editor: Li Ming", "责任编辑: 王强".
-	creditRe = regexp.MustCompile(`(?i)(?:^|[\s(\[])(source|来源|來源|editor|editors|责任编辑|責任編輯|编辑|編輯)\s*:\s*([^\n:]{1,40}?)[\s)\].。]*$`)
+	zhDatelineRe = regexp.MustCompile(`^(?:\p{Han}*\d+月\d+日|\p{Han}+[报社网台])[电讯](?:\s*\([^)]*\))?\s*`)
 )
 
 // maxScan bounds how much of a text is tokenised for shingles.
@@ -182,26 +172,14 @@ func cleanBody(s string, buf, nbuf *[]byte, links *[]string) text {
 	var t text
 	b = bytes.TrimSpace(b)
 	for range 4 {
-		tail := b
-		if len(tail) > 200 {
-			i := len(tail) - 200
-			for i < len(tail) && !utf8.RuneStart(tail[i]) {
-				i++
-			}
-			tail = tail[i:]
-		}
-		if bytes.IndexByte(tail, ':') < 0 {
+		start, kw, value, ok := trailingCredit(b)
+		if !ok {
 			break
 		}
-		m := creditRe.FindSubmatchIndex(tail)
-		if m == nil {
-			break
+		if t.source == nil && (kw == "source" || kw == "来源" || kw == "來源") {
+			t.source = value
 		}
-		kw := bytes.ToLower(tail[m[2]:m[3]])
-		if t.source == nil && (string(kw) == "source" || string(kw) == "来源" || string(kw) == "來源") {
-			t.source = tail[m[4]:m[5]]
-		}
-		b = bytes.TrimSpace(b[:len(b)-len(tail)+m[0]])
+		b = bytes.TrimSpace(b[:start])
 	}
 	for _, suffix := range [...]string{"[...]", "(...)", "...", "read more", "continue reading", "更多"} {
 		if len(b) >= len(suffix) && strings.EqualFold(string(b[len(b)-len(suffix):]), suffix) {
@@ -210,17 +188,125 @@ func cleanBody(s string, buf, nbuf *[]byte, links *[]string) text {
 			break
 		}
 	}
-	if len(b) > 0 && (b[0] >= 'A' && b[0] <= 'Z' || b[0] >= 0x80) {
-		head := b
-		if len(head) > 160 {
-			head = head[:160]
-		}
-		if m := datelineRe.FindIndex(head); m != nil && m[1] < len(b) {
-			b = b[m[1]:]
-		}
-	}
+	b = b[datelineLen(b):]
 	t.body = b
 	return t
+}
+
+// datelineLen returns the length of the dateline b starts with, or 0:
+// "NANNING, Nov. 26 (Xinhua) -- ", "KUALA LUMPUR, Malaysia, Nov 26 -- ",
+// "NANNING (Harbour Wire) - ", "新华社南宁11月26日电(记者 王强)".
+func datelineLen(b []byte) int {
+	if len(b) < 2 {
+		return 0
+	}
+	if b[0] >= utf8.RuneSelf {
+		head := b[:min(len(b), 90)]
+		if !bytes.Contains(head, []byte("电")) && !bytes.Contains(head, []byte("讯")) {
+			return 0
+		}
+		if m := zhDatelineRe.FindIndex(head); m != nil && m[1] < len(b) {
+			return m[1]
+		}
+		return 0
+	}
+	// The place: upper-case letters, spaces, dots, apostrophes, hyphens.
+	i := 0
+	for i < len(b) && i <= 40 && (b[i] >= 'A' && b[i] <= 'Z' || b[i] == ' ' || b[i] == '.' || b[i] == '\'' || b[i] == '-') {
+		i++
+	}
+	if i < 2 || b[1] < 'A' || b[1] > 'Z' || i >= len(b) {
+		return 0
+	}
+	dated := false
+	if b[i] == ',' {
+		// Optional region, then a date: ", Guangxi, Nov. 26".
+		for range 2 {
+			j := skipSpace(b, i+1)
+			k := j
+			for k < len(b) && k-j <= 30 && (isASCIILetter(b[k]) || b[k] == ' ' || b[k] == '.') {
+				k++
+			}
+			if k < len(b) && b[k] >= '0' && b[k] <= '9' && k > j && b[j] >= 'A' && b[j] <= 'Z' {
+				d := k
+				for d < len(b) && d-k < 2 && b[d] >= '0' && b[d] <= '9' {
+					d++
+				}
+				i, dated = d, true
+				break
+			}
+			if k >= len(b) || b[k] != ',' || k == j {
+				return 0
+			}
+			i = k
+		}
+		if !dated {
+			return 0
+		}
+	}
+	i = skipSpace(b, i)
+	credited := false
+	if i < len(b) && b[i] == '(' {
+		end := bytes.IndexByte(b[i:min(len(b), i+42)], ')')
+		if end < 0 {
+			return 0
+		}
+		i, credited = skipSpace(b, i+end+1), true
+	}
+	if !dated && !credited {
+		return 0
+	}
+	for _, sep := range [...]string{"--", "—", "–", "-", ":"} {
+		if bytes.HasPrefix(b[i:], []byte(sep)) {
+			n := skipSpace(b, i+len(sep))
+			if n < len(b) {
+				return n
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// creditKeywords start a credit line; longer ones first where one ends
+// another.
+var creditKeywords = [...]string{"source", "来源", "來源", "editors", "editor", "责任编辑", "責任編輯", "编辑", "編輯"}
+
+// trailingCredit finds a credit at the end of b: a keyword, a colon and a
+// short value ("Source: China Daily", "(来源: 南岭日报)"). It returns where the
+// credit starts, the keyword in lower case and the value.
+func trailingCredit(b []byte) (start int, kw string, value []byte, ok bool) {
+	colon := bytes.LastIndexByte(b, ':')
+	if colon < 0 || len(b)-colon > 160 {
+		return 0, "", nil, false
+	}
+	value = bytes.TrimRight(b[colon+1:], " \t\n)]。.")
+	value = bytes.TrimSpace(value)
+	if len(value) == 0 || bytes.IndexByte(value, '\n') >= 0 || utf8.RuneCount(value) > 40 {
+		return 0, "", nil, false
+	}
+	before := bytes.TrimRight(b[:colon], " \t")
+	for _, k := range creditKeywords {
+		if len(before) < len(k) || !bytes.EqualFold(before[len(before)-len(k):], []byte(k)) {
+			continue
+		}
+		s := len(before) - len(k)
+		if k[0] < utf8.RuneSelf && s > 0 && !strings.ContainsRune(" \t\n([", rune(before[s-1])) {
+			return 0, "", nil, false
+		}
+		if s > 0 && (before[s-1] == '(' || before[s-1] == '[') {
+			s--
+		}
+		return s, k, value, true
+	}
+	return 0, "", nil, false
 }
 
 // cleanTitle returns the NFKC title with outlet decorations removed: a
@@ -241,13 +327,8 @@ func cleanTitle(s string) string {
 	}
 	// Trailing outlet name, at most twice ("… - Section - Outlet").
 	for range 2 {
-		cut, sepLen := -1, 0
-		for _, sep := range [...]string{" | ", " - ", " – ", " — ", " _ ", "——", " -- ", "|", "_"} {
-			if i := strings.LastIndex(s, sep); i > cut {
-				cut, sepLen = i, len(sep)
-			}
-		}
-		if cut < 0 || !decoration(strings.TrimSpace(s[cut+sepLen:])) || utf8.RuneCountInString(s[:cut]) < 8 {
+		cut, end := lastSeparator(s)
+		if cut < 0 || !decoration(strings.TrimSpace(s[end:])) || utf8.RuneCountInString(s[:cut]) < 8 {
 			break
 		}
 		s = strings.TrimSpace(s[:cut])
@@ -262,6 +343,28 @@ func cleanTitle(s string) string {
 		}
 	}
 	return s
+}
+
+// lastSeparator returns the start and end of the last separator in the
+// title s that may precede an outlet name: "|", "_", a dash or em dash, or
+// a hyphen with a space on each side; cut is -1 when there is none.
+func lastSeparator(s string) (cut, end int) {
+	for i := len(s); i > 0; {
+		j := strings.LastIndexAny(s[:i], "|_-–—")
+		if j < 0 {
+			return -1, 0
+		}
+		r, size := utf8.DecodeRuneInString(s[j:])
+		k := j + size
+		for sep := s[j:k]; r != '|' && j >= size && s[j-size:j] == sep; { // "——", "--"
+			j -= size
+		}
+		if r != '-' || j > 0 && s[j-1] == ' ' && k < len(s) && s[k] == ' ' || k > j+1 {
+			return j, k
+		}
+		i = j
+	}
+	return -1, 0
 }
 
 // decoration reports whether s, found after a separator at the end of a
@@ -420,10 +523,10 @@ var stopwords = map[string]bool{
 
 // titleKey returns the exact-match key of a cleaned title: its tokens,
 // lower case, separated by single spaces, CJK runs kept whole.
-func titleKey(title string) string {
+func titleKey(title []byte) string {
 	var b strings.Builder
 	b.Grow(len(title))
-	t := newTokenizer([]byte(title))
+	t := newTokenizer(title)
 	prevCJK := false
 	for {
 		tok, kind, ok := t.next()

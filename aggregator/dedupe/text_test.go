@@ -49,14 +49,14 @@ func TestTitleKey(t *testing.T) {
 		},
 	}
 	for _, g := range groups {
-		want := titleKey(cleanTitle(g[0]))
+		want := titleKey([]byte(cleanTitle(g[0])))
 		for _, s := range g[1:] {
-			if got := titleKey(cleanTitle(s)); got != want {
+			if got := titleKey([]byte(cleanTitle(s))); got != want {
 				t.Errorf("key of %q = %q, want %q", s, got, want)
 			}
 		}
 	}
-	if got, want := titleKey("广西与东盟，签署560项协议"), "广西与东盟 签署 560 项协议"; got != want {
+	if got, want := titleKey([]byte("广西与东盟，签署560项协议")), "广西与东盟 签署 560 项协议"; got != want {
 		t.Errorf("titleKey = %q, want %q", got, want)
 	}
 }
