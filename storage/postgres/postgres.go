@@ -1,0 +1,267 @@
+// Package postgres stores feedmerge's feeds, items and stories in
+// PostgreSQL (pgx), for several feedmerge instances sharing one database.
+// *DB satisfies storage.Store with the same behaviour as storage/sqlite.
+//
+// Concurrency: every Update takes the transaction-level advisory lock
+// pg_advisory_xact_lock(writeLock) before it runs, so write transactions
+// of all instances run one at a time. The dedupe step of the aggregator
+// (Candidates, then PutItem into the story it found or a new one) is
+// therefore never raced by another instance: two instances fetching the
+// same story at once cannot both start a new story for it. Reads (View,
+// Stories, …) take no lock and see a consistent snapshot.
+//
+// Migrations are embedded and applied at Open under the session advisory
+// lock migrateLock, so instances starting together migrate once.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+var _ storage.Store = (*DB)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Advisory lock keys ("feedmerg" and "feedmigr" as big-endian int64).
+const (
+	writeLock   int64 = 0x666565646d657267
+	migrateLock int64 = 0x666565646d696772
+)
+
+var errClosed = errors.New("postgres: database is closed")
+
+// DB is a feedmerge store in a PostgreSQL database. It is safe for
+// concurrent use, also by several processes.
+type DB struct {
+	// Now returns the current time; nil means time.Now. It stamps a
+	// story's Updated when an item joins or changes it, and FirstSeen of
+	// new items that have none. Set it before the first call.
+	Now func() time.Time
+
+	db *sql.DB
+
+	mu     sync.Mutex
+	closed bool
+	active sync.WaitGroup
+}
+
+// Open connects to the database at url (postgres://…; a search_path
+// parameter selects the schema) and brings its schema up to date. It fails
+// if the server is unreachable or the schema was written by a newer
+// version of feedmerge.
+func Open(ctx context.Context, url string) (*DB, error) {
+	sqldb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	sqldb.SetMaxOpenConns(16)
+	sqldb.SetMaxIdleConns(16)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{db: sqldb}
+	if err := db.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return db, nil
+}
+
+// migrate applies every embedded migration newer than the database's
+// version, each in its own transaction, holding migrateLock.
+func (db *DB) migrate(ctx context.Context) error {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
+		return fmt.Errorf("lock for migration: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		applied TIMESTAMPTZ NOT NULL DEFAULT now()
+	)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	var have int
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	files, err := loadMigrations(migrations)
+	if err != nil {
+		return err
+	}
+	if latest := files[len(files)-1].version; have > latest {
+		return fmt.Errorf("database schema version %d is newer than this feedmerge supports (%d); upgrade feedmerge", have, latest)
+	}
+	for _, m := range files {
+		if m.version <= have {
+			continue
+		}
+		if err := apply(ctx, conn, m); err != nil {
+			return fmt.Errorf("migrate to %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads NNNN_name.sql files from fsys, ordered by version.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := name[strings.LastIndexByte(name, '/')+1:]
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name does not start with a version number", name)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	if len(ms) == 0 {
+		return nil, errors.New("no migrations embedded")
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+func (db *DB) now() time.Time {
+	if db.Now != nil {
+		return db.Now()
+	}
+	return time.Now()
+}
+
+func (db *DB) enter() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return errClosed
+	}
+	db.active.Add(1)
+	return nil
+}
+
+func (db *DB) leave() { db.active.Done() }
+
+// Update runs fn in one write transaction, committing when fn returns nil.
+// Write transactions of every instance run one at a time (see the package
+// documentation).
+func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
+	if err := db.enter(); err != nil {
+		return err
+	}
+	defer db.leave()
+	sqltx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", wrap(err))
+	}
+	defer sqltx.Rollback()
+	if _, err := sqltx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
+		return fmt.Errorf("postgres: lock for writing: %w", wrap(err))
+	}
+	t := &tx{tx: sqltx, now: db.now()}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.dirty {
+		if _, err := sqltx.ExecContext(ctx, `UPDATE meta SET revision = revision + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("postgres: bump revision: %w", wrap(err))
+		}
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("postgres: commit: %w", wrap(err))
+	}
+	return nil
+}
+
+// View runs fn in a read-only repeatable-read transaction that is always
+// rolled back. Write methods of the Tx fail.
+func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
+	if err := db.enter(); err != nil {
+		return err
+	}
+	defer db.leave()
+	sqltx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", wrap(err))
+	}
+	defer sqltx.Rollback()
+	return fn(&tx{tx: sqltx, now: db.now()})
+}
+
+// Close waits for running calls and closes the connections.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.mu.Unlock()
+	db.active.Wait()
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("postgres: close: %w", err)
+	}
+	return nil
+}
+
+// fullError marks a server out of disk space (SQLSTATE 53100). It
+// matches storage.ErrFull.
+type fullError struct{ err error }
+
+func (e fullError) Error() string        { return "database or disk is full: " + e.err.Error() }
+func (e fullError) Unwrap() error        { return e.err }
+func (e fullError) Is(target error) bool { return target == storage.ErrFull }
+
+func wrap(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" {
+		return fullError{err}
+	}
+	return err
+}

@@ -1,0 +1,203 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+const feedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modified, f.body_hash, f.state,
+	f.http_status, f.errors, f.last_error, f.last_fetch, f.last_success, f.next_poll,
+	(SELECT count(*) FROM items i WHERE i.feed_url = f.url)`
+
+func scanFeed(r rowScanner) (storage.Feed, error) {
+	var f storage.Feed
+	var fetch, success, next int64
+	err := r.Scan(&f.URL, &f.FetchURL, &f.Title, &f.SiteURL, &f.ETag, &f.LastModified, &f.BodyHash, &f.State,
+		&f.HTTPStatus, &f.Errors, &f.LastError, &fetch, &success, &next, &f.Items)
+	f.LastFetch, f.LastSuccess, f.NextPoll = unnanos(fetch), unnanos(success), unnanos(next)
+	return f, err
+}
+
+// Feed returns the state of the feed configured at url with its item
+// count, or storage.ErrNotFound.
+func (db *DB) Feed(ctx context.Context, url string) (storage.Feed, error) {
+	if err := db.enter(); err != nil {
+		return storage.Feed{}, err
+	}
+	defer db.leave()
+	f, err := scanFeed(db.db.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds f WHERE f.url = $1`, url))
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.Feed{}, fmt.Errorf("postgres: feed %s: %w", url, storage.ErrNotFound)
+	}
+	if err != nil {
+		return storage.Feed{}, fmt.Errorf("postgres: feed %s: %w", url, wrap(err))
+	}
+	return f, nil
+}
+
+// Feeds returns the state of every stored feed ordered by URL.
+func (db *DB) Feeds(ctx context.Context) ([]storage.Feed, error) {
+	if err := db.enter(); err != nil {
+		return nil, err
+	}
+	defer db.leave()
+	rows, err := db.db.QueryContext(ctx, `SELECT `+feedCols+` FROM feeds f ORDER BY f.url COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list feeds: %w", wrap(err))
+	}
+	defer rows.Close()
+	var fs []storage.Feed
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: list feeds: %w", err)
+		}
+		fs = append(fs, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list feeds: %w", wrap(err))
+	}
+	return fs, nil
+}
+
+// pageQuery selects one page of stories, newest first; $1 is the tag or
+// NULL, $2 the limit (NULL for all).
+const pageQuery = `SELECT s.id, s.uid, s.rep_item_id, s.published, s.updated FROM stories s
+	WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM items t WHERE t.story_id = s.id AND t.tags ? $1::text)
+	ORDER BY s.published DESC, s.id DESC LIMIT $2`
+
+const storiesQuery = `WITH page AS (` + pageQuery + `)
+	SELECT p.id, p.uid, p.published, p.updated, i.title, i.url, i.summary, i.content, i.author, i.lang,
+		i.categories, i.feed_title, i.feed_url, coalesce(f.site_url, '')
+	FROM page p JOIN items i ON i.id = p.rep_item_id LEFT JOIN feeds f ON f.url = i.feed_url
+	ORDER BY p.published DESC, p.id DESC`
+
+const relatedQuery = `WITH page AS (` + pageQuery + `)
+	SELECT i.story_id, i.url, i.feed_title FROM page p JOIN items i ON i.story_id = p.id
+	WHERE i.id <> p.rep_item_id ORDER BY i.story_id, i.published, i.id`
+
+// Stories returns the newest stories first by their representative's
+// publication time, each with its source and the links of its other
+// copies (distinct URLs, oldest first).
+func (db *DB) Stories(ctx context.Context, q storage.StoryQuery) ([]feeds.Story, error) {
+	if err := db.enter(); err != nil {
+		return nil, err
+	}
+	defer db.leave()
+	stories, err := db.stories(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list stories: %w", wrap(err))
+	}
+	return stories, nil
+}
+
+func (db *DB) stories(ctx context.Context, q storage.StoryQuery) ([]feeds.Story, error) {
+	var tag sql.NullString
+	if q.Tag != "" {
+		tag = sql.NullString{String: q.Tag, Valid: true}
+	}
+	var limit sql.NullInt64
+	if q.Limit > 0 {
+		limit = sql.NullInt64{Int64: int64(q.Limit), Valid: true}
+	}
+	sqltx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer sqltx.Rollback()
+	rows, err := sqltx.QueryContext(ctx, storiesQuery, tag, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stories []feeds.Story
+	index := make(map[int64]int)
+	for rows.Next() {
+		var s feeds.Story
+		var id, pub, upd int64
+		var cats sql.NullString
+		if err := rows.Scan(&id, &s.ID, &pub, &upd, &s.Title, &s.URL, &s.Summary, &s.Content, &s.Author,
+			&s.Lang, &cats, &s.Source.Title, &s.Source.FeedURL, &s.Source.SiteURL); err != nil {
+			return nil, err
+		}
+		s.Published, s.Updated = unnanos(pub), unnanos(upd)
+		if s.Categories, err = unlist(cats); err != nil {
+			return nil, err
+		}
+		index[id] = len(stories)
+		stories = append(stories, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(stories) == 0 {
+		return nil, nil
+	}
+	rows, err = sqltx.QueryContext(ctx, relatedQuery, tag, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var id int64
+	var l feeds.Link
+	for rows.Next() {
+		if err := rows.Scan(&id, &l.URL, &l.Title); err != nil {
+			return nil, err
+		}
+		n, ok := index[id]
+		if !ok {
+			continue
+		}
+		addRelated(&stories[n], l)
+	}
+	return stories, rows.Err()
+}
+
+// addRelated appends l to s.Related unless its URL is empty, the
+// representative's, or already listed.
+func addRelated(s *feeds.Story, l feeds.Link) {
+	if l.URL == "" || l.URL == s.URL {
+		return
+	}
+	for _, r := range s.Related {
+		if r.URL == l.URL {
+			return
+		}
+	}
+	s.Related = append(s.Related, l)
+}
+
+// Revision returns a number that changes whenever a story is created or
+// changed.
+func (db *DB) Revision(ctx context.Context) (int64, error) {
+	if err := db.enter(); err != nil {
+		return 0, err
+	}
+	defer db.leave()
+	var rev int64
+	if err := db.db.QueryRowContext(ctx, `SELECT revision FROM meta WHERE id = 1`).Scan(&rev); err != nil {
+		return 0, fmt.Errorf("postgres: revision: %w", wrap(err))
+	}
+	return rev, nil
+}
+
+// Stats counts stored feeds, items and stories.
+func (db *DB) Stats(ctx context.Context) (storage.Stats, error) {
+	if err := db.enter(); err != nil {
+		return storage.Stats{}, err
+	}
+	defer db.leave()
+	var s storage.Stats
+	err := db.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM items),
+		(SELECT count(*) FROM stories)`).Scan(&s.Feeds, &s.Items, &s.Stories)
+	if err != nil {
+		return storage.Stats{}, fmt.Errorf("postgres: stats: %w", wrap(err))
+	}
+	return s, nil
+}

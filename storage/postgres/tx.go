@@ -1,0 +1,304 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// pgx prepares and caches each statement per connection on first use.
+const itemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
+	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
+	i.first_seen, i.feed_title`
+
+const (
+	qItem       = `SELECT ` + itemCols + ` FROM items i WHERE i.feed_url = $1 AND i.guid = $2`
+	qItemState  = `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = $1 AND guid = $2`
+	qItemsByURL = `SELECT ` + itemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`
+	// Five indexed lookups, one per band and one by title key.
+	qCandidates = `SELECT ` + itemCols + ` FROM items i WHERE i.id IN (
+		SELECT rep_item_id FROM stories WHERE band0 = $1 AND published BETWEEN $6 AND $7
+		UNION SELECT rep_item_id FROM stories WHERE band1 = $2 AND published BETWEEN $6 AND $7
+		UNION SELECT rep_item_id FROM stories WHERE band2 = $3 AND published BETWEEN $6 AND $7
+		UNION SELECT rep_item_id FROM stories WHERE band3 = $4 AND published BETWEEN $6 AND $7
+		UNION SELECT rep_item_id FROM stories WHERE title_key = $5 AND published BETWEEN $6 AND $7
+	) ORDER BY i.published, i.id`
+	// A new story takes the ID of its first item from the items
+	// sequence, so the item is inserted after it in one round trip each.
+	qInsertStory = `INSERT INTO stories (rep_item_id, uid, published, updated, url_key, title_key,
+		band0, band1, band2, band3, simhash)
+		VALUES (nextval(pg_get_serial_sequence('items', 'id')), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		RETURNING id, rep_item_id`
+	qInsertItem = `INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
+		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
+		VALUES (coalesce($1, nextval(pg_get_serial_sequence('items', 'id'))), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+		$12, $13, $14, $15, $16, $17, $18, $19, $20)
+		RETURNING id`
+	qStory      = `SELECT published, updated FROM stories WHERE id = $1`
+	qStoryTouch = `UPDATE stories SET updated = greatest(updated, $1) WHERE id = $2 RETURNING published`
+	qStoryRep   = `UPDATE stories SET rep_item_id = $1, published = $2, updated = greatest(updated, $3), url_key = $4,
+		title_key = $5, band0 = $6, band1 = $7, band2 = $8, band3 = $9, simhash = $10 WHERE id = $11`
+	qUpdateItem = `UPDATE items SET url = $1, url_key = $2, title = $3, summary = $4, content = $5, author = $6,
+		lang = $7, categories = $8, tags = $9, hash = $10, title_key = $11, simhash = $12, published = $13,
+		updated = $14, feed_title = $15 WHERE id = $16`
+	qFirstItem = `SELECT id, published, url_key, title_key, simhash FROM items WHERE story_id = $1
+		ORDER BY published, id LIMIT 1`
+	qPutFeed = `INSERT INTO feeds (url, fetch_url, title, site_url, etag, last_modified, body_hash, state,
+		http_status, errors, last_error, last_fetch, last_success, next_poll)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (url) DO UPDATE SET fetch_url = excluded.fetch_url, title = excluded.title,
+		site_url = excluded.site_url, etag = excluded.etag, last_modified = excluded.last_modified,
+		body_hash = excluded.body_hash, state = excluded.state, http_status = excluded.http_status,
+		errors = excluded.errors, last_error = excluded.last_error, last_fetch = excluded.last_fetch,
+		last_success = excluded.last_success, next_poll = excluded.next_poll`
+)
+
+// tx implements storage.Tx on one SQL transaction.
+type tx struct {
+	tx    *sql.Tx
+	now   time.Time
+	dirty bool // a story changed: bump the revision before commit
+}
+
+func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
+	if f.URL == "" {
+		return errors.New("postgres: save feed: empty URL")
+	}
+	state := f.State
+	if state == "" {
+		state = storage.StateNew
+	}
+	_, err := t.tx.ExecContext(ctx, qPutFeed, f.URL, f.FetchURL, f.Title, f.SiteURL, f.ETag,
+		f.LastModified, f.BodyHash, state, f.HTTPStatus, f.Errors, f.LastError,
+		nanos(f.LastFetch), nanos(f.LastSuccess), nanos(f.NextPoll))
+	if err != nil {
+		return fmt.Errorf("postgres: save feed %s: %w", f.URL, wrap(err))
+	}
+	return nil
+}
+
+func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, error) {
+	it, err := scanItem(t.tx.QueryRowContext(ctx, qItem, feedURL, guid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.Item{}, fmt.Errorf("postgres: item %s of %s: %w", guid, feedURL, storage.ErrNotFound)
+	}
+	if err != nil {
+		return storage.Item{}, fmt.Errorf("postgres: item %s of %s: %w", guid, feedURL, wrap(err))
+	}
+	return it, nil
+}
+
+func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error) {
+	if canonicalURL == "" {
+		return nil, nil
+	}
+	items, err := queryItems(ctx, t.tx, qItemsByURL, canonicalURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: items by URL %s: %w", canonicalURL, err)
+	}
+	return items, nil
+}
+
+func (t *tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+	b := k.Bands()
+	var title sql.NullString // NULL matches no story: an empty title key is no evidence
+	if k.Title != "" {
+		title = sql.NullString{String: k.Title, Valid: true}
+	}
+	items, err := queryItems(ctx, t.tx, qCandidates, b[0], b[1], b[2], b[3], title, nanos(from), nanos(to))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: candidates for %q: %w", k.Title, err)
+	}
+	return items, nil
+}
+
+func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {
+	if it.FeedURL == "" || it.GUID == "" {
+		return false, fmt.Errorf("postgres: save item %q of %q: empty feed URL or GUID", it.GUID, it.FeedURL)
+	}
+	changed, err := t.putItem(ctx, it)
+	if err != nil {
+		return false, fmt.Errorf("postgres: save item %s: %w", it.GUID, wrap(err))
+	}
+	return changed, nil
+}
+
+func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
+	var id, storyID, firstSeen int64
+	var hash string
+	err := t.tx.QueryRowContext(ctx, qItemState, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
+	switch {
+	case err == nil:
+		it.ID, it.StoryID, it.FirstSeen = id, storyID, unnanos(firstSeen)
+		if hash == it.Hash {
+			return false, nil
+		}
+		return true, t.change(ctx, it)
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, err
+	}
+	if it.FirstSeen.IsZero() {
+		it.FirstSeen = t.now
+	}
+	pub := nanos(it.Published)
+	b := it.Keys.Bands()
+	if it.StoryID == 0 {
+		var sid, iid int64
+		err := t.tx.QueryRowContext(ctx, qInsertStory, storage.StoryUID(it.FeedURL, it.GUID),
+			pub, max(pub, nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3],
+			int64(it.Keys.SimHash)).Scan(&sid, &iid)
+		if err != nil {
+			return false, fmt.Errorf("new story: %w", err)
+		}
+		if err := t.insertItem(ctx, it, sql.NullInt64{Int64: iid, Valid: true}, sid); err != nil {
+			return false, err
+		}
+		it.StoryID = sid
+		t.dirty = true
+		return true, nil
+	}
+	upd := max(pub, nanos(it.Updated), nanos(t.now))
+	var spub int64
+	err = t.tx.QueryRowContext(ctx, qStoryTouch, upd, it.StoryID).Scan(&spub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("story %d: %w", it.StoryID, storage.ErrNotFound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+	}
+	if err := t.insertItem(ctx, it, sql.NullInt64{}, it.StoryID); err != nil {
+		return false, err
+	}
+	if pub < spub {
+		_, err = t.tx.ExecContext(ctx, qStoryRep, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
+			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID)
+		if err != nil {
+			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+		}
+	}
+	t.dirty = true
+	return true, nil
+}
+
+// insertItem inserts it into story storyID with the given ID (NULL for the
+// next of the sequence) and sets it.ID.
+func (t *tx) insertItem(ctx context.Context, it *storage.Item, id sql.NullInt64, storyID int64) error {
+	return t.tx.QueryRowContext(ctx, qInsertItem, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+		it.Title, it.Summary, it.Content, it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash,
+		it.Keys.Title, int64(it.Keys.SimHash), nanos(it.Published), nanos(it.Updated), nanos(it.FirstSeen),
+		it.FeedTitle).Scan(&it.ID)
+}
+
+// change rewrites the stored item it.ID in place and makes the story's
+// earliest item its representative again.
+func (t *tx) change(ctx context.Context, it *storage.Item) error {
+	_, err := t.tx.ExecContext(ctx, qUpdateItem, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
+		it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash, it.Keys.Title, int64(it.Keys.SimHash),
+		nanos(it.Published), nanos(it.Updated), it.FeedTitle, it.ID)
+	if err != nil {
+		return err
+	}
+	var rep, pub, simhash int64
+	var urlKey, titleKey string
+	if err := t.tx.QueryRowContext(ctx, qFirstItem, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash); err != nil {
+		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
+	}
+	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
+	upd := max(nanos(it.Published), nanos(it.Updated), nanos(t.now))
+	if _, err := t.tx.ExecContext(ctx, qStoryRep, rep, pub, upd, urlKey, titleKey,
+		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
+		return fmt.Errorf("update story %d: %w", it.StoryID, err)
+	}
+	t.dirty = true
+	return nil
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+func scanItem(r rowScanner) (storage.Item, error) {
+	var it storage.Item
+	var cats, tags sql.NullString
+	var simhash, pub, upd, seen int64
+	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
+		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
+		&seen, &it.FeedTitle)
+	if err != nil {
+		return it, err
+	}
+	it.Keys.SimHash = uint64(simhash)
+	it.Published, it.Updated, it.FirstSeen = unnanos(pub), unnanos(upd), unnanos(seen)
+	if it.Categories, err = unlist(cats); err == nil {
+		it.Tags, err = unlist(tags)
+	}
+	return it, err
+}
+
+func queryItems(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]storage.Item, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var items []storage.Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, wrap(rows.Err())
+}
+
+// Times are stored as unix nanoseconds in UTC; 0 is the zero time. Times
+// outside the years 1678–2262 are clamped.
+var (
+	minTime = time.Unix(0, math.MinInt64+1)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+func nanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minTime):
+		return math.MinInt64 + 1
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func unnanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// list encodes a string list as a JSON array, NULL when empty.
+func list(s []string) any {
+	if len(s) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func unlist(s sql.NullString) ([]string, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var l []string
+	if err := json.Unmarshal([]byte(s.String), &l); err != nil {
+		return nil, fmt.Errorf("decode list %.40q: %w", s.String, err)
+	}
+	return l, nil
+}
