@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
@@ -66,10 +68,28 @@ func (db *DB) Feeds(ctx context.Context) ([]storage.Feed, error) {
 }
 
 // pageQuery selects one page of stories, newest first; ?1 is the tag or
-// NULL, ?2 the limit (-1 for all).
+// NULL, ?2 the limit (-1 for all), ?3 a substring every item with the tag
+// has in its tags column (see tagFilter).
 const pageQuery = `SELECT s.id, s.uid, s.rep_item_id, s.published, s.updated FROM stories s
-	WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM items t, json_each(t.tags) j WHERE t.story_id = s.id AND j.value = ?1)
+	WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM items t WHERE t.story_id = s.id AND instr(t.tags, ?3) > 0
+		AND EXISTS (SELECT 1 FROM json_each(t.tags) j WHERE j.value = ?1))
 	ORDER BY s.published DESC, s.id DESC LIMIT ?2`
+
+// tagFilter returns the text that the JSON tags column of an item tagged
+// tag contains (list writes plain strings verbatim between quotes), or ""
+// (which every column contains) when tag would be escaped. It spares most
+// items the cost of json_each.
+func tagFilter(tag string) string {
+	if !utf8.ValidString(tag) || strings.ContainsAny(tag, "\"\\\u2028\u2029") {
+		return ""
+	}
+	for _, r := range tag {
+		if r < 0x20 {
+			return ""
+		}
+	}
+	return `"` + tag + `"`
+}
 
 const storiesQuery = `WITH page AS (` + pageQuery + `)
 	SELECT p.id, p.uid, p.published, p.updated, i.title, i.url, i.summary, i.content, i.author, i.lang,
@@ -110,7 +130,7 @@ func (db *DB) stories(ctx context.Context, q storage.StoryQuery) ([]feeds.Story,
 		return nil, err
 	}
 	defer sqltx.Rollback()
-	rows, err := sqltx.QueryContext(ctx, storiesQuery, tag, limit)
+	rows, err := sqltx.StmtContext(ctx, db.rstmts[stStories]).QueryContext(ctx, tag, limit, tagFilter(q.Tag))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +159,7 @@ func (db *DB) stories(ctx context.Context, q storage.StoryQuery) ([]feeds.Story,
 	if len(stories) == 0 {
 		return nil, nil
 	}
-	rows, err = sqltx.QueryContext(ctx, relatedQuery, tag, limit)
+	rows, err = sqltx.StmtContext(ctx, db.rstmts[stRelated]).QueryContext(ctx, tag, limit, tagFilter(q.Tag))
 	if err != nil {
 		return nil, err
 	}

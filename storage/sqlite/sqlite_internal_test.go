@@ -66,9 +66,9 @@ func TestQueryPlans(t *testing.T) {
 			[]string{"stories_band0", "stories_band1", "stories_band2", "stories_band3", "stories_title"}},
 		{"ItemsByURL", queries[stItemsByURL], []any{"example.org/7"}, []string{"items_url_key"}},
 		{"FirstItem", queries[stFirstItem], []any{7}, []string{"items_story"}},
-		{"Stories", storiesQuery, []any{nil, 100}, []string{"stories_published"}},
-		{"Related", relatedQuery, []any{nil, 100}, []string{"stories_published", "items_story"}},
-		{"StoriesByTag", storiesQuery, []any{"asean", 100}, []string{"stories_published", "items_story"}},
+		{"Stories", storiesQuery, []any{nil, 100, ""}, []string{"stories_published"}},
+		{"Related", relatedQuery, []any{nil, 100, ""}, []string{"stories_published", "items_story"}},
+		{"StoriesByTag", storiesQuery, []any{"asean", 100, `"asean"`}, []string{"stories_published", "items_story"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

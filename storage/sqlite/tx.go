@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
@@ -29,6 +30,8 @@ const (
 	stPutFeed
 	stBump
 	stRevision
+	stStories
+	stRelated
 	numStmts
 )
 
@@ -74,6 +77,8 @@ var queries = [numStmts]string{
 		last_success = excluded.last_success, next_poll = excluded.next_poll`,
 	stBump:     `UPDATE meta SET revision = revision + 1 WHERE id = 1`,
 	stRevision: `SELECT revision FROM meta WHERE id = 1`,
+	stStories:  storiesQuery,
+	stRelated:  relatedQuery,
 }
 
 // tx implements storage.Tx on one SQL transaction.
@@ -340,8 +345,11 @@ func list(s []string) any {
 	if len(s) == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	e.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func unlist(s sql.NullString) ([]string, error) {
