@@ -22,7 +22,7 @@ type Options struct {
 // Defaults.
 const (
 	DefaultWindow    = 72 * time.Hour
-	DefaultThreshold = 0.6
+	DefaultThreshold = 0.65
 )
 
 // DefaultOptions returns near-duplicate merging on, a 72 hour window and
@@ -218,6 +218,7 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 	sc.a.extract(it)
 	var best Decision
 	bestFound := false
+	sameTitle := 0
 	first := len(all)
 	for i := range cands {
 		c := &cands[i]
@@ -227,6 +228,9 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 		sc.b.extract(c)
 		dec := Decision{StoryID: c.StoryID, Reason: ReasonReject, Match: c, Distance: distance(k.SimHash, c.Keys.SimHash)}
 		confirm(&sc.a, &sc.b, &dec)
+		if dec.Title == 1 {
+			sameTitle++
+		}
 		if dec.Veto == "" && dec.Score >= d.opt.Threshold {
 			dec.Reason = ReasonNear
 			if !bestFound || dec.Score > best.Score || dec.Score == best.Score && c.Published.Before(best.Match.Published) {
@@ -235,6 +239,17 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 		}
 		if explain {
 			all = append(all, dec)
+		}
+	}
+	// Titles alone cannot tell apart stories that share a title: when
+	// several candidate stories carry the item's exact title, a match on
+	// the title alone is refused.
+	if bestFound && best.Body < 0 && sameTitle > 1 {
+		bestFound = false
+		for i := first; i < len(all); i++ {
+			if all[i].Reason == ReasonNear && all[i].Body < 0 {
+				all[i].Reason, all[i].Veto = ReasonReject, "ambiguous title"
+			}
 		}
 	}
 	slices.SortStableFunc(all[first:], func(x, y Decision) int {

@@ -92,8 +92,8 @@ func TestAssign(t *testing.T) {
 }
 
 func TestAssignRepresentativeOnly(t *testing.T) {
-	// B is close to A and C is close to B, but C is not close to A: C
-	// must not join A's story through B.
+	// B contains A and C is contained in B, but C shares nothing with A:
+	// C must not join A's story through B.
 	d := New(DefaultOptions())
 	tx := newFakeTx()
 	s1 := "Officials in Beihai said the new cruise terminal would open next month with berths for four large ships and a customs hall."
@@ -101,8 +101,8 @@ func TestAssignRepresentativeOnly(t *testing.T) {
 	s3 := "Tour companies from three countries have already booked winter sailings that will stop in the city twice a week."
 	s4 := "Hotel owners near the harbour said bookings for the winter season were already higher than in any earlier year."
 	a := item("f1", "One", "a", "https://one.example/a", "Beihai cruise terminal to open next month", s1+" "+s2, t0)
-	b := item("f2", "Two", "b", "https://two.example/b", "Beihai cruise terminal to open next month", s2+" "+s3, t0.Add(time.Hour))
-	c := item("f3", "Three", "c", "https://three.example/c", "Beihai cruise terminal to open next month", s3+" "+s4, t0.Add(2*time.Hour))
+	b := item("f2", "Two", "b", "https://two.example/b", "Beihai cruise terminal to open next month", s1+" "+s2+" "+s3+" "+s4, t0.Add(time.Hour))
+	c := item("f3", "Three", "c", "https://three.example/c", "Beihai cruise terminal, tour firms book winter sailings", s3+" "+s4, t0.Add(2*time.Hour))
 	put(t, d, tx, a)
 	if dec := put(t, d, tx, b); b.StoryID != a.StoryID {
 		t.Fatalf("B did not join A: %v", dec)
@@ -110,6 +110,14 @@ func TestAssignRepresentativeOnly(t *testing.T) {
 	dec := put(t, d, tx, c)
 	if c.StoryID == a.StoryID {
 		t.Errorf("C joined A's story through B: %v", dec)
+	}
+	var fb, fc features
+	fb.extract(b)
+	fc.extract(c)
+	var bc Decision
+	confirm(&fc, &fb, &bc)
+	if bc.Score < d.opt.Threshold {
+		t.Errorf("C does not match B on its own (%v): the test shows nothing", bc)
 	}
 }
 

@@ -44,13 +44,14 @@ func loadEval(t *testing.T) evalSet {
 
 // evalResult is the outcome of running a set through the deduper.
 type evalResult struct {
-	tp, fp, fn    int
-	hardMerged    int // item pairs of hard-negative stories put together
-	hardPairs     int
-	story         []int64 // predicted story of each item
-	decisions     []Decision
-	items         []storage.Item
-	candidateMiss int // true pairs never seen as candidate or URL match
+	tp, fp, fn  int
+	hardMerged  int // item pairs of hard-negative stories put together
+	hardPairs   int
+	story       []int64 // predicted story of each item
+	decisions   []Decision
+	items       []storage.Item
+	hardMax     float64 // highest confirm score of a hard-negative item pair
+	hardMaxPair string
 }
 
 func (r evalResult) precision() float64 { return float64(r.tp) / float64(max(r.tp+r.fp, 1)) }
@@ -109,6 +110,15 @@ func runEval(t *testing.T, set evalSet, o Options) evalResult {
 				if merged {
 					r.hardMerged++
 				}
+				var fa, fb features
+				fa.extract(&r.items[i])
+				fb.extract(&r.items[j])
+				var dec Decision
+				confirm(&fa, &fb, &dec)
+				if dec.Score > r.hardMax {
+					r.hardMax = dec.Score
+					r.hardMaxPair = set.Items[i].Title + " / " + set.Items[j].Title
+				}
 			}
 		}
 	}
@@ -131,6 +141,7 @@ func TestEval(t *testing.T) {
 		len(set.Items), len(stories), len(outlets), len(set.HardNegatives), r.hardPairs)
 	t.Logf("pairwise precision %.4f, recall %.4f (tp %d, fp %d, fn %d), hard negatives merged %d",
 		r.precision(), r.recall(), r.tp, r.fp, r.fn, r.hardMerged)
+	t.Logf("highest confirm score of a hard-negative pair, window ignored: %.2f (threshold %.2f): %s", r.hardMax, DefaultThreshold, r.hardMaxPair)
 	if testing.Verbose() || r.precision() < minPrecision || r.recall() < minRecall || r.hardMerged > 0 {
 		logErrors(t, set, r, 15)
 	}
@@ -143,6 +154,30 @@ func TestEval(t *testing.T) {
 	if r.hardMerged > 0 {
 		t.Errorf("%d item pairs of hard-negative stories merged, want 0", r.hardMerged)
 	}
+
+	// Margins: the best-scoring pair of different stories published within
+	// the window, and the worst-scoring pair of copies with comparable bodies.
+	fs := make([]features, len(r.items))
+	for i := range r.items {
+		fs[i].extract(&r.items[i])
+	}
+	negMax, posMin := 0.0, 1.0
+	for i := range r.items {
+		for j := i + 1; j < len(r.items); j++ {
+			if dt := r.items[i].Published.Sub(r.items[j].Published).Abs(); dt > DefaultWindow {
+				continue
+			}
+			var d Decision
+			confirm(&fs[i], &fs[j], &d)
+			if set.Items[i].Story != set.Items[j].Story {
+				negMax = max(negMax, d.Score)
+			} else if d.Body >= 0 {
+				posMin = min(posMin, d.Score)
+			}
+		}
+	}
+	t.Logf("closest pair of different stories within the window scores %.2f; the least similar pair of copies with bodies %.2f; threshold %.2f",
+		negMax, posMin, DefaultThreshold)
 
 	// Exact dedupe alone must stay precise.
 	exact := runEval(t, set, Options{Near: false})

@@ -424,8 +424,9 @@ func (g *generator) copyOf(a *article, o *outlet, feedIdx int, at time.Time, ori
 		v("short-cut")
 	case &mekong:
 		it.Title = strings.ReplaceAll(titleCase(a.title), "'", "’")
-		it.URL = "https://" + o.host + "/news/" + slug(a.title) + "?fbclid=IwAR" + fmt.Sprint(num) + "&gclid=x" + fmt.Sprint(num%977)
-		it.GUID = "https://" + o.host + "/news/" + slug(a.title)
+		p := fmt.Sprintf("/news/%d/%02d/%02d/%s", at.Year(), int(at.Month()), at.Day(), slug(a.title))
+		it.URL = "https://" + o.host + p + "?fbclid=IwAR" + fmt.Sprint(num) + "&gclid=x" + fmt.Sprint(num%977)
+		it.GUID = "https://" + o.host + p
 		s := strings.ReplaceAll(lead, "\"", "“")
 		it.Summary = "<p><strong>" + htmlEscape(s) + "</strong></p>"
 		if a.originURL != "" && g.r.IntN(2) == 0 {
@@ -637,6 +638,13 @@ func generateEval() evalSet {
 			a := g.newArticle(zh, nil, title, first.Add(time.Duration(i)*step))
 			a.origin = o
 			g.publish(a, g.r.IntN(2))
+			if !zh {
+				// A copy with no summary: only its title and time to go by.
+				c := g.copyOf(a, &jade, 0, a.published.Add(time.Duration(30+g.r.IntN(300))*time.Minute), o.name)
+				c.Summary, c.Variation = "", "no-summary,suffix-dash"
+				c.Arrival = c.Published.Add(10 * time.Minute)
+				g.set.Items = append(g.set.Items, c)
+			}
 			ids = append(ids, a)
 		}
 		for i := range ids {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
 )
@@ -16,14 +17,16 @@ const (
 	// minShingles is the least number of shingles a body needs for the
 	// containment score to count; shorter bodies are judged by title.
 	minShingles = 6
-	// minTitleTokens is the least number of title tokens for a title
-	// alone to confirm a match.
-	minTitleTokens = 4
+	// minTitleWords is the least number of title words (without
+	// stopwords; two CJK characters count as one) for a title alone to
+	// confirm a match.
+	minTitleWords = 5
 )
 
 // features are what the confirm step compares of an item.
 type features struct {
 	title  []uint64 // sorted, unique hashes of title tokens without stopwords
+	words  float64  // length of the title in words; a CJK bigram counts half
 	nums   []uint64 // sorted, unique hashes of the numbers in the title
 	body   []uint64 // sorted, unique hashes of 3-token shingles of the body
 	source string   // normalised name credited by a "Source:" line
@@ -31,6 +34,7 @@ type features struct {
 	host   string   // host of the canonical URL, dots removed
 	url    string   // canonical URL
 	links  []string // canonical URLs the body links to
+	pub    time.Time
 
 	raw             []string // scratch for hrefs
 	buf, nbuf, tbuf []byte
@@ -39,6 +43,7 @@ type features struct {
 func (f *features) reset() {
 	f.title, f.nums, f.body, f.links, f.raw = f.title[:0], f.nums[:0], f.body[:0], f.links[:0], f.raw[:0]
 	f.source, f.outlet, f.host, f.url = "", "", "", ""
+	f.words = 0
 }
 
 // scratch is the reusable state of one confirmation.
@@ -68,6 +73,11 @@ func (f *features) extract(it *storage.Item) {
 		}
 		if kind == kindWord && stopwords[string(tok)] {
 			continue
+		}
+		if kind == kindCJK {
+			f.words += 0.5
+		} else {
+			f.words++
 		}
 		h := hashBytes(tok)
 		f.title = append(f.title, h)
@@ -102,6 +112,7 @@ func (f *features) extract(it *storage.Item) {
 	if txt.source != nil {
 		f.source = nameKey(string(txt.source))
 	}
+	f.pub = it.Published
 	f.outlet = nameKey(it.FeedTitle)
 	f.url = it.Keys.URL
 	if f.url == "" {
@@ -198,6 +209,8 @@ const (
 	linkBonus         = 0.2
 	titleOnlyScore    = 0.9 // score of identical titles when bodies are too short to compare
 	titleOnlyFraction = 0.5 // scale of other title similarities when bodies are too short
+	minEvidence       = 0.5 // body (or, without bodies, title) similarity for the bonuses to count
+	titleOnlyWindow   = 36 * time.Hour
 )
 
 // confirm scores the candidate representative c against the new item a
@@ -222,18 +235,27 @@ func confirm(a, c *features, d *Decision) {
 		short, long = long, short
 	}
 	var s float64
+	evidence := false // enough similarity for attribution and links to count
 	if len(short) >= minShingles {
+		// Copies carry the same text, so containment is near 1; text that
+		// is only partly shared is weak evidence, hence the square.
 		d.Body = float64(intersect(short, long)) / float64(len(short))
-		s = titleWeight*max(d.Title, 0) + bodyWeight*d.Body
-	} else if d.Title == 1 && len(a.title) >= minTitleTokens {
-		s = titleOnlyScore
+		s = titleWeight*max(d.Title, 0) + bodyWeight*d.Body*d.Body
+		evidence = d.Body >= minEvidence
 	} else {
-		s = titleOnlyFraction * max(d.Title, 0)
+		// Identical titles alone are trusted only when long and close in
+		// time: a column keeps its short title from one issue to the next.
+		if d.Title == 1 && min(a.words, c.words) >= minTitleWords && a.pub.Sub(c.pub).Abs() <= titleOnlyWindow {
+			s = titleOnlyScore
+		} else {
+			s = titleOnlyFraction * max(d.Title, 0)
+		}
+		evidence = d.Title >= minEvidence
 	}
-	if d.Attributed {
+	if evidence && d.Attributed {
 		s += attributionBonus
 	}
-	if d.Linked {
+	if evidence && d.Linked {
 		s += linkBonus
 	}
 	d.Score = min(s, 1)
@@ -267,26 +289,29 @@ func addTokens(v *[64]int32, s []byte, limit int, dropLast bool) int {
 	n := 0
 	var pending uint64
 	have := false
-	add := func(h uint64) {
-		for i := range v {
-			v[i] += int32(h>>i&1)*2 - 1
-		}
-		n++
-	}
 	for n < limit {
 		tok, _, ok := t.next()
 		if !ok {
 			break
 		}
 		if have {
-			add(pending)
+			addHash(v, pending)
+			n++
 		}
 		pending, have = mix(hashBytes(tok)), true
 	}
 	if have && n < limit && !dropLast {
-		add(pending)
+		addHash(v, pending)
+		n++
 	}
 	return n
+}
+
+// addHash adds the bits of h to the SimHash accumulator v.
+func addHash(v *[64]int32, h uint64) {
+	for i := range v {
+		v[i] += int32(h>>i&1)*2 - 1
+	}
 }
 
 // distance is the Hamming distance of two SimHashes.

@@ -102,6 +102,16 @@ func htmlText(dst []byte, s string, links *[]string) []byte {
 	return dst
 }
 
+// isASCII reports whether b is all ASCII, which NFKC leaves unchanged.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // indexFold is strings.Index ignoring ASCII case of s.
@@ -165,7 +175,7 @@ type text struct {
 func cleanBody(s string, buf, nbuf *[]byte, links *[]string) text {
 	b := htmlText((*buf)[:0], s, links)
 	*buf = b
-	if !norm.NFKC.IsNormal(b) {
+	if !isASCII(b) {
 		b = norm.NFKC.Append((*nbuf)[:0], b...)
 		*nbuf = b
 	}
