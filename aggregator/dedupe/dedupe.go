@@ -14,9 +14,9 @@ import (
 
 // Options configure a Deduper.
 type Options struct {
-	Near      bool          // near-duplicate merging; exact GUID/URL dedupe always on
-	Window    time.Duration // candidate time window, default 72h
-	Threshold float64       // confirm score threshold (your scale, 0..1), sensible default
+	Near      bool          // near-duplicate merging; exact GUID/URL dedupe is always on
+	Window    time.Duration // candidates are published within ±Window; 0 means DefaultWindow
+	Threshold float64       // confirm score (0 to 1) a candidate must reach; 0 means DefaultThreshold
 }
 
 // Defaults.
