@@ -89,6 +89,10 @@ type Decision struct {
 	Veto       string  // why the candidate was refused whatever its score ("numbers")
 }
 
+// maxCandidates bounds how many candidate stories one item is confirmed
+// against.
+const maxCandidates = 64
+
 // Reasons.
 const (
 	ReasonURL    = "url"
@@ -212,6 +216,19 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 	}
 	if len(cands) == 0 {
 		return verdict, all, nil
+	}
+	if len(cands) > maxCandidates {
+		// Keep the cost per item bounded when a common title or band
+		// brings many stories: confirm those with the same title key and
+		// the nearest fingerprints.
+		rank := func(c *storage.Item) int {
+			if k.Title != "" && c.Keys.Title == k.Title {
+				return -1
+			}
+			return distance(k.SimHash, c.Keys.SimHash)
+		}
+		slices.SortStableFunc(cands, func(x, y storage.Item) int { return rank(&x) - rank(&y) })
+		cands = cands[:maxCandidates]
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)

@@ -161,6 +161,24 @@ func TestAssignChinese(t *testing.T) {
 	}
 }
 
+func TestAssignBoilerplate(t *testing.T) {
+	// An outlet that gives every item the same summary: its stories with
+	// different titles stay apart, its copies with the same title merge.
+	d := New(DefaultOptions())
+	tx := newFakeTx()
+	const summary = "<p>Read the full story, with photos and video, on the Lotus Daily website, updated around the clock by our reporters in the region.</p>"
+	a := item("f1", "Lotus Daily", "a", "https://lotusdaily.example/a", "Guangxi signs technology deals with ASEAN partners", summary, t0)
+	b := item("f1", "Lotus Daily", "b", "https://lotusdaily.example/b", "Rail freight to Hanoi doubles as new terminal opens", summary, t0.Add(time.Hour))
+	c := item("f2", "Lotus Daily", "c", "https://lotusdaily.example/c", "Guangxi signs technology deals with ASEAN partners", summary, t0.Add(2*time.Hour))
+	put(t, d, tx, a)
+	if dec := put(t, d, tx, b); b.StoryID == a.StoryID {
+		t.Errorf("different titles with boilerplate summary merged: %v", dec)
+	}
+	if dec := put(t, d, tx, c); c.StoryID != a.StoryID {
+		t.Errorf("same title in a second section feed: %v, want story %d", dec, a.StoryID)
+	}
+}
+
 func TestAssignNearOff(t *testing.T) {
 	d := New(Options{Near: false})
 	tx := newFakeTx()

@@ -57,7 +57,11 @@
 // compare, only an identical title of at least five words, published
 // within 36 hours, scores 0.9 (other titles score half their overlap); and
 // if several candidate stories carry that same title, as the issues of a
-// daily column do, the title alone decides nothing. The default threshold
+// daily column do, the title alone decides nothing. Two items of one
+// outlet whose titles share less than half their words are not judged by
+// their text either, which may be a summary the outlet gives every item.
+// At most 64 candidates are confirmed per item, those with the same title
+// key and the nearest fingerprints first. The default threshold
 // is 0.65. Everything leans toward a missed merge rather than a wrong
 // one.
 //

@@ -236,7 +236,10 @@ func confirm(a, c *features, d *Decision) {
 	}
 	var s float64
 	evidence := false // enough similarity for attribution and links to count
-	if len(short) >= minShingles {
+	// An outlet may give every item the same boilerplate summary; its own
+	// items with different titles are not judged by their text.
+	boilerplate := a.host != "" && a.host == c.host && max(d.Title, 0) < minEvidence
+	if len(short) >= minShingles && !boilerplate {
 		// Copies carry the same text, so containment is near 1; text that
 		// is only partly shared is weak evidence, hence the square.
 		d.Body = float64(intersect(short, long)) / float64(len(short))
