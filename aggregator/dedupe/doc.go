@@ -82,7 +82,8 @@
 // Keys, Assign and an in-memory store in arrival order and measures
 // pairwise precision 1.000 and recall 0.956 with no look-alike pair
 // merged; the test fails below precision 0.99, recall 0.95 or on any
-// look-alike merge. The missed merges are copies without a summary whose
+// look-alike merge. Sets drawn from six other seeds (TestEvalSeeds) give
+// precision 1.000 and recall 0.962 to 0.984. The missed merges are copies without a summary whose
 // title was edited or is a column's, which the rules above refuse on
 // purpose. Within the window, the closest pair of different stories
 // scores 0.57 and the least similar pair of copies with text 0.70.
