@@ -2,6 +2,7 @@ package dedupe
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,47 @@ func TestExplain(t *testing.T) {
 	t.Logf("%v\n%v\n%v", got[0], got[1], got[2])
 	if b.StoryID != 0 {
 		t.Errorf("Explain changed StoryID to %d", b.StoryID)
+	}
+}
+
+func TestAssignSummaryIsTitle(t *testing.T) {
+	// Some feeds repeat the title as the summary: such a copy is judged
+	// by its title, not by a text that is not the article's.
+	d := New(DefaultOptions())
+	tx := newFakeTx()
+	const title = "Guangxi signs 560 technology deals with ASEAN partners"
+	a := item("f1", "Lotus Daily", "a", "https://lotusdaily.example/a", title, leadEN, t0)
+	b := item("f2", "Jade Coast Times", "b", "https://jadecoasttimes.example/b", title+" — Jade Coast Times", title, t0.Add(3*time.Hour))
+	put(t, d, tx, a)
+	if dec := put(t, d, tx, b); b.StoryID != a.StoryID {
+		t.Errorf("copy with its title as summary: %v, want story %d", dec, a.StoryID)
+	}
+}
+
+func TestKeysConcurrent(t *testing.T) {
+	d := New(DefaultOptions())
+	items := benchItems()
+	want := make([]storage.Keys, len(items))
+	for i, it := range items {
+		want[i] = d.Keys(&it.Item)
+	}
+	done := make(chan error)
+	for range 8 {
+		go func() {
+			var err error
+			for range 200 {
+				for i, it := range items {
+					if got := d.Keys(&it.Item); got != want[i] && err == nil {
+						err = fmt.Errorf("Keys(%q) = %+v, want %+v", it.Title, got, want[i])
+					}
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -54,7 +54,8 @@
 // other item's URL adds 0.2, when body is at least 0.5. Titles that both
 // carry numbers, each one the other lacks ("signs 560 agreements" and
 // "signs 56 agreements"), veto the match. When one text is too short to
-// compare, only an identical title of at least five words, published
+// compare (under about a dozen words, as when a feed repeats the title as
+// the summary), only an identical title of at least five words, published
 // within 36 hours, scores 0.9 (other titles score half their overlap); and
 // if several candidate stories carry that same title, as the issues of a
 // daily column do, the title alone decides nothing. Two items of one

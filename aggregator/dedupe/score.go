@@ -16,7 +16,7 @@ const (
 	leadTokens = 16
 	// minShingles is the least number of shingles a body needs for the
 	// containment score to count; shorter bodies are judged by title.
-	minShingles = 6
+	minShingles = 10
 	// minTitleWords is the least number of title words (without
 	// stopwords; two CJK characters count as one) for a title alone to
 	// confirm a match.
