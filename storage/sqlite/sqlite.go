@@ -4,7 +4,18 @@
 // The database runs in WAL mode. All writes go through a pool of a single
 // connection, so concurrent Update calls queue instead of failing with
 // "database is locked"; reads (View, Stories, Feeds, …) use a separate pool
-// of read-only connections and never wait for a writer.
+// of read-only connections and never wait for a writer. A function passed
+// to Update must not call Update itself.
+//
+// A story's Published is its representative's; its Updated starts as the
+// later of its first item's Published and Updated and moves to the time of
+// the change (DB.Now) whenever an item joins it or one of its items
+// changes, so readers see the entry change. Times are stored as unix
+// nanoseconds and come back exactly, in UTC.
+//
+// Schema migrations are embedded (migrations/NNNN_name.sql) and applied
+// in order at Open, each in its own transaction; the applied versions are
+// kept in schema_migrations.
 package sqlite
 
 import (
@@ -208,15 +219,14 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", wrap(err))
 	}
+	defer sqltx.Rollback() // also when fn panics: the writer must not stay in a transaction
 	t := &tx{db: db, tx: sqltx, stmts: &db.wstmts, now: db.now()}
 	defer t.close()
 	if err := fn(t); err != nil {
-		sqltx.Rollback()
 		return err
 	}
 	if t.dirty {
 		if _, err := t.stmt(ctx, stBump).ExecContext(ctx); err != nil {
-			sqltx.Rollback()
 			return fmt.Errorf("sqlite: bump revision: %w", wrap(err))
 		}
 	}

@@ -196,3 +196,32 @@ func TestClosed(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
+
+// TestPanicInUpdate checks that a panicking Update leaves the writer
+// usable.
+func TestPanicInUpdate(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := t.Context()
+	func() {
+		defer func() { recover() }()
+		db.Update(ctx, func(tx storage.Tx) error {
+			tx.PutFeed(ctx, storage.Feed{URL: "https://a.example/rss"})
+			panic("boom")
+		})
+	}()
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Update(ctx, func(tx storage.Tx) error { return tx.PutFeed(ctx, storage.Feed{URL: "https://b.example/rss"}) })
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Update after a panic: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Update after a panic hangs")
+	}
+	if s, _ := db.Stats(ctx); s.Feeds != 1 {
+		t.Errorf("Stats = %+v, want only the second feed", s)
+	}
+}
