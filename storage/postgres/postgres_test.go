@@ -22,7 +22,7 @@ import (
 
 // testURL returns the server URL from FEEDMERGE_TEST_POSTGRES, skipping
 // the test when it is not set.
-func testURL(t *testing.T) string {
+func testURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("FEEDMERGE_TEST_POSTGRES")
 	if u == "" {
@@ -33,7 +33,7 @@ func testURL(t *testing.T) string {
 
 // schemaURL creates schema (if needed) and returns a URL whose
 // connections use it; the schema is dropped when the test ends.
-func schemaURL(t *testing.T, base, schema string) string {
+func schemaURL(t testing.TB, base, schema string) string {
 	t.Helper()
 	db, err := sql.Open("pgx", base)
 	if err != nil {
