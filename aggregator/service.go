@@ -112,6 +112,7 @@ func (s *Service) Reload(cfg *Config) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	fo.Now = s.now
 	if s.cfg != nil {
 		if s.cfg.Listen != cfg.Listen || s.cfg.DatabasePath() != cfg.DatabasePath() {
 			s.log.Warn("listen and database changes take effect after a restart")
@@ -129,6 +130,17 @@ func (s *Service) Reload(cfg *Config) error {
 	default:
 	}
 	return nil
+}
+
+// SetClock makes the service read the time from now instead of time.Now,
+// for tests and simulations: the schedule, cache lifetimes, Retry-After
+// and backoff all follow it. Call it before the first poll.
+func (s *Service) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+	s.fetchOp.Now = now
+	s.fetch = fetch.New(s.fetchOp)
 }
 
 // Config returns the configuration in force.

@@ -65,25 +65,87 @@ type item struct {
 	published time.Time
 }
 
+// Syllables and function words for invented vocabulary: real news text
+// is diverse, so stories must not all share a handful of words or every
+// story would look like a candidate duplicate of every other.
+var (
+	onsets   = []string{"b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pr", "r", "s", "sh", "st", "t", "tr", "v", "w", "z"}
+	nuclei   = []string{"a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"}
+	codas    = []string{"", "", "n", "r", "l", "s", "th", "nd", "m", "x"}
+	function = []string{"the", "of", "and", "to", "in", "for", "with", "on", "at", "from", "after", "near", "over", "new", "local", "first"}
+	zhChars  = []rune("国家城市发展经济合作项目科技教育文化交通能源农业工业企业市场服务社会健康环境水利港口铁路公路桥梁学校医院研究中心政府部门会议计划建设投资贸易出口进口资金技术人才创新数字网络平台标准质量安全生态旅游产品生产销售增长提高推动加强完善实施开展举行签署启动完成扩大支持服务")
+)
+
+// word invents a lowercase pseudo-word of 1 to 3 syllables.
+func word(r *rand.Rand) string {
+	var b strings.Builder
+	for range 1 + r.IntN(3) {
+		b.WriteString(pick(r, onsets))
+		b.WriteString(pick(r, nuclei))
+	}
+	b.WriteString(pick(r, codas))
+	return b.String()
+}
+
+// name invents a capitalised name.
+func name(r *rand.Rand) string {
+	w := word(r)
+	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// phrase invents n words of text, mixing function words in.
+func phrase(r *rand.Rand, n int) string {
+	ws := make([]string, n)
+	for i := range ws {
+		if r.IntN(3) == 0 {
+			ws[i] = pick(r, function)
+		} else {
+			ws[i] = word(r)
+		}
+	}
+	return strings.Join(ws, " ")
+}
+
+// zhWord invents a Chinese word of 2 to 4 characters.
+func zhWord(r *rand.Rand) string {
+	n := 2 + r.IntN(3)
+	w := make([]rune, n)
+	for i := range w {
+		w[i] = zhChars[r.IntN(len(zhChars))]
+	}
+	return string(w)
+}
+
+func zhPhrase(r *rand.Rand, n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteString(zhWord(r))
+	}
+	return b.String()
+}
+
 // newStory invents story id published at pub, first carried by feed origin.
 func newStory(r *rand.Rand, id int, zh bool, pub time.Time, origin *feedInfo) *story {
 	s := &story{id: id, zh: zh, published: pub, origin: origin.idx}
 	n := 2 + r.IntN(700)
 	if zh {
-		s.region = pick(r, zhPlaces)
-		s.title = fmt.Sprintf("%s%s%s%d项%s", s.region, pick(r, zhSubjects), pick(r, zhVerbs), n, pick(r, zhObjects))
-		s.lead = s.title + "。" + pick(r, zhDetails) + "。"
+		s.region = pick(r, zhPlaces) + zhWord(r)
+		s.title = fmt.Sprintf("%s%s%s%d项%s%s", s.region, pick(r, zhSubjects), pick(r, zhVerbs), n, zhWord(r), pick(r, zhObjects))
+		s.lead = s.title + "。" + zhPhrase(r, 6) + "，" + pick(r, zhDetails) + "。"
 		s.body = []string{s.lead}
 		for range 2 + r.IntN(3) {
-			s.body = append(s.body, pick(r, zhDetails)+"，"+pick(r, zhDetails)+"。")
+			s.body = append(s.body, zhPhrase(r, 5)+"，"+zhPhrase(r, 4)+"。")
 		}
 		s.slug = fmt.Sprintf("zh-%d", id)
 	} else {
 		s.region = pick(r, places)
-		subj, verb, obj := pick(r, subjects), pick(r, verbs), pick(r, objects)
-		partner := pick(r, places)
+		if r.IntN(2) == 0 {
+			s.region = name(r)
+		}
+		subj, verb, obj := word(r)+" "+pick(r, subjects), pick(r, verbs), word(r)+" "+pick(r, objects)
+		partner := name(r)
 		s.title = fmt.Sprintf("%s %s %s %d %s with %s", s.region, subj, verb, n, obj, partner)
-		s.lead = fmt.Sprintf("The %s of %s %s %d %s with partners from %s, %s.", subj, s.region, verb, n, obj, partner, pick(r, fillers))
+		s.lead = fmt.Sprintf("The %s of %s %s %d %s with %s, %s %s.", subj, s.region, verb, n, obj, partner, phrase(r, 12), pick(r, fillers))
 		s.body = []string{s.lead}
 		for range 2 + r.IntN(3) {
 			s.body = append(s.body, sentence(r)+" "+sentence(r)+" "+sentence(r))
@@ -95,8 +157,11 @@ func newStory(r *rand.Rand, id int, zh bool, pub time.Time, origin *feedInfo) *s
 }
 
 func sentence(r *rand.Rand) string {
-	d := pick(r, details)
-	return strings.ToUpper(d[:1]) + d[1:] + ", " + pick(r, fillers) + "."
+	p := name(r) + " " + phrase(r, 6+r.IntN(8))
+	if r.IntN(2) == 0 {
+		p += ", " + pick(r, details)
+	}
+	return p + ", " + pick(r, fillers) + "."
 }
 
 func pick(r *rand.Rand, words []string) string { return words[r.IntN(len(words))] }

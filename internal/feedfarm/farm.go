@@ -505,8 +505,8 @@ type Stats struct {
 	NotModified int64 // 304 responses
 	Other       int64 // error statuses and redirects
 	// Unconditional counts requests without validators to feeds that had
-	// already sent validators in a 200: full downloads a polite client
-	// avoids.
+	// already sent validators with a well-formed 200: full downloads a
+	// polite client avoids.
 	Unconditional int64
 	Bytes         int64       // body bytes sent
 	PerFeed       []FeedStats // by feed index
@@ -625,7 +625,9 @@ func (fm *Farm) handler(h int) http.Handler {
 		hdr.Set("Content-Length", strconv.Itoa(len(body)))
 		fm.ok.Add(1)
 		f.stats.ok.Add(1)
-		if rd.etag != "" || rd.lastModified != "" {
+		if (rd.etag != "" || rd.lastModified != "") && f.fault != Truncated {
+			// A client rightly drops the validators of a body it
+			// cannot parse.
 			f.supplied.Store(true)
 		}
 		n, _ := w.Write(body)
