@@ -95,6 +95,50 @@ func BenchmarkPutItem(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
 }
 
+// BenchmarkPutItemUnchanged stores items again with the same hash, in
+// batches of 20 per Update: the steady state of polling a feed.
+func BenchmarkPutItemUnchanged(b *testing.B) {
+	db, err := Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const batch, stored = 20, 10_000
+	items := make([]storage.Item, stored)
+	for i := range items {
+		items[i] = benchItem(i)
+	}
+	err = db.Update(b.Context(), func(tx storage.Tx) error {
+		for i := range items {
+			if _, err := tx.PutItem(b.Context(), &items[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		n := min(batch, b.N-i)
+		err := db.Update(b.Context(), func(tx storage.Tx) error {
+			for j := range n {
+				it := &items[(i+j)%stored]
+				if changed, err := tx.PutItem(b.Context(), it); err != nil || changed {
+					return fmt.Errorf("changed %v, error %v", changed, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
+}
+
 // BenchmarkCandidates looks up the candidates of a stored story's keys in
 // a window of three days either side.
 func BenchmarkCandidates(b *testing.B) {

@@ -26,7 +26,7 @@ func fill(tb testing.TB, db *DB, n int) {
 	// Build the secondary indexes after the rows: sorting once is far
 	// faster than inserting a million random keys.
 	var indexes []string
-	rows, err := db.write.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
+	rows, err := db.wconn.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
 		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('stories', 'items')`)
 	if err != nil {
 		tb.Fatal(err)
@@ -41,14 +41,14 @@ func fill(tb testing.TB, db *DB, n int) {
 	}
 	rows.Close()
 	for _, name := range names {
-		if _, err := db.write.ExecContext(ctx, `DROP INDEX `+name); err != nil {
+		if _, err := db.wconn.ExecContext(ctx, `DROP INDEX `+name); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	const chunk = 100_000
 	for lo := 1; lo <= n; lo += chunk {
 		hi := min(lo+chunk-1, n)
-		tx, err := db.write.BeginTx(ctx, nil)
+		tx, err := db.wconn.BeginTx(ctx, nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func fill(tb testing.TB, db *DB, n int) {
 			tb.Fatal(err)
 		}
 	}
-	_, err = db.write.ExecContext(ctx, `INSERT INTO items (story_id, feed_url, guid, url, url_key, title, feed_title, published, updated, first_seen, hash)
+	_, err = db.wconn.ExecContext(ctx, `INSERT INTO items (story_id, feed_url, guid, url, url_key, title, feed_title, published, updated, first_seen, hash)
 		SELECT s.id, 'https://copy' || c.k || '.example/rss', 'copy-' || s.id, 'https://copy' || c.k || '.example/' || s.id,
 			'copy' || c.k || '.example/' || s.id, 'Copy', 'Copy ' || c.k, s.published + c.k, s.published + c.k, s.published + c.k, 'c'
 		FROM stories s, (SELECT 1 AS k UNION ALL SELECT 2) c WHERE s.id % 10 = 0`)
@@ -84,11 +84,11 @@ func fill(tb testing.TB, db *DB, n int) {
 		tb.Fatalf("fill copies: %v", err)
 	}
 	for _, sql := range indexes {
-		if _, err := db.write.ExecContext(ctx, sql); err != nil {
+		if _, err := db.wconn.ExecContext(ctx, sql); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	if _, err := db.write.ExecContext(ctx, `UPDATE meta SET revision = revision + 1`); err != nil {
+	if _, err := db.wconn.ExecContext(ctx, `UPDATE meta SET revision = revision + 1`); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -1,11 +1,12 @@
 // Package sqlite stores feedmerge's feeds, items and stories in one SQLite
 // file (modernc.org/sqlite, no cgo). *DB satisfies storage.Store.
 //
-// The database runs in WAL mode. All writes go through a pool of a single
-// connection, so concurrent Update calls queue instead of failing with
-// "database is locked"; reads (View, Stories, Feeds, …) use a separate pool
-// of read-only connections and never wait for a writer. A function passed
-// to Update must not call Update itself.
+// The database runs in WAL mode. All writes go through one connection that
+// DB holds from Open to Close, one Update at a time, so concurrent Update
+// calls queue instead of failing with "database is locked"; reads (View,
+// Stories, Feeds, …) use a separate pool of read-only connections and never
+// wait for a writer. A function passed to Update must not call Update
+// itself.
 //
 // A story's Published is its representative's; its Updated starts as the
 // later of its first item's Published and Updated and moves to the time of
@@ -56,10 +57,12 @@ type DB struct {
 	Now func() time.Time
 
 	path  string
-	write *sql.DB // one connection: every write transaction
-	read  *sql.DB // read-only connections
+	write *sql.DB       // a pool of one connection, for migrations and Close
+	wconn *sql.Conn     // that connection, held for every Update
+	wsem  chan struct{} // held by the running Update
+	read  *sql.DB       // read-only connections
 
-	wstmts [numStmts]*sql.Stmt // prepared on write
+	wstmts [numStmts]*sql.Stmt // prepared on wconn
 	rstmts [numStmts]*sql.Stmt // prepared on read
 
 	mu     sync.Mutex
@@ -74,7 +77,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: open %q: invalid path", path)
 	}
-	db := &DB{path: path}
+	db := &DB{path: path, wsem: make(chan struct{}, 1)}
 	var err error
 	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
@@ -96,8 +99,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
+	if db.wconn, err = db.write.Conn(ctx); err != nil {
+		db.closeAll()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	for i, q := range queries {
-		if db.wstmts[i], err = db.write.PrepareContext(ctx, q); err == nil {
+		if db.wstmts[i], err = db.wconn.PrepareContext(ctx, q); err == nil {
 			db.rstmts[i], err = db.read.PrepareContext(ctx, q)
 		}
 		if err != nil {
@@ -210,29 +217,46 @@ func (db *DB) leave() { db.active.Done() }
 
 // Update runs fn in one write transaction, committing when fn returns nil.
 // Concurrent calls run one after another.
+//
+// Statements run with ctx's values but without its cancellation (a
+// context that can be cancelled costs a goroutine per statement in the
+// driver, and every statement here is short); each Tx method fails once
+// ctx is done, which rolls the transaction back.
 func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 	if err := db.enter(); err != nil {
 		return err
 	}
 	defer db.leave()
-	sqltx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
+	select {
+	case db.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: begin: %w", ctx.Err())
+	}
+	defer func() { <-db.wsem }()
+	qctx := context.WithoutCancel(ctx)
+	if _, err := db.wconn.ExecContext(qctx, `BEGIN IMMEDIATE`); err != nil {
 		return fmt.Errorf("sqlite: begin: %w", wrap(err))
 	}
-	defer sqltx.Rollback() // also when fn panics: the writer must not stay in a transaction
-	t := &tx{db: db, tx: sqltx, stmts: &db.wstmts, now: db.now()}
-	defer t.close()
+	done := false
+	defer func() {
+		// Also when fn panics: the writer must not stay in a transaction.
+		if !done {
+			db.wconn.ExecContext(qctx, `ROLLBACK`)
+		}
+	}()
+	t := &tx{db: db, ctx: qctx, stmts: &db.wstmts, now: db.now()}
 	if err := fn(t); err != nil {
 		return err
 	}
 	if t.dirty {
-		if _, err := t.stmt(ctx, stBump).ExecContext(ctx); err != nil {
+		if _, err := db.wstmts[stBump].ExecContext(qctx); err != nil {
 			return fmt.Errorf("sqlite: bump revision: %w", wrap(err))
 		}
 	}
-	if err := sqltx.Commit(); err != nil {
+	if _, err := db.wconn.ExecContext(qctx, `COMMIT`); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", wrap(err))
 	}
+	done = true
 	return nil
 }
 
@@ -247,7 +271,7 @@ func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", wrap(err))
 	}
-	t := &tx{db: db, tx: sqltx, stmts: &db.rstmts, now: db.now()}
+	t := &tx{db: db, tx: sqltx, ctx: ctx, stmts: &db.rstmts, now: db.now()}
 	defer t.close()
 	defer sqltx.Rollback()
 	return fn(t)
@@ -265,6 +289,13 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 	db.active.Wait()
 	var errs []error
+	for i, s := range db.wstmts {
+		if s != nil {
+			errs = append(errs, s.Close())
+			db.wstmts[i] = nil
+		}
+	}
+	errs = append(errs, db.wconn.Close())
 	// Refresh the planner's statistics where needed (cheap, bounded),
 	// then move the WAL into the database file.
 	if _, err := db.write.Exec(`PRAGMA analysis_limit = 400; PRAGMA optimize`); err != nil {
@@ -285,6 +316,9 @@ func (db *DB) closeAll() error {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
+	}
+	if db.wconn != nil {
+		db.wconn.Close() // closed twice after Close: sql.ErrConnDone
 	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())

@@ -114,10 +114,10 @@ func TestFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pages int
-	if err := db.write.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+	if err := db.wconn.QueryRowContext(context.Background(), `PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.write.Exec(`PRAGMA max_page_count = ` + itoa(pages+8)); err != nil {
+	if _, err := db.wconn.ExecContext(context.Background(), `PRAGMA max_page_count = ` + itoa(pages+8)); err != nil {
 		t.Fatal(err)
 	}
 	rev, _ := db.Revision(ctx)
@@ -147,7 +147,7 @@ func TestFull(t *testing.T) {
 	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutFeed(ctx, storage.Feed{URL: "https://a.example/rss"}) }); err != nil {
 		t.Errorf("small Update after a full one: %v", err)
 	}
-	if _, err := db.write.Exec(`PRAGMA max_page_count = 1000000`); err != nil {
+	if _, err := db.wconn.ExecContext(context.Background(), `PRAGMA max_page_count = 1000000`); err != nil {
 		t.Fatal(err)
 	}
 	it := bigItem("a")
@@ -160,7 +160,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestNewerSchema(t *testing.T) {
 	db, path := openTest(t)
-	if _, err := db.write.Exec(`INSERT INTO schema_migrations (version, applied) VALUES (9999, 0)`); err != nil {
+	if _, err := db.wconn.ExecContext(context.Background(), `INSERT INTO schema_migrations (version, applied) VALUES (9999, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -81,12 +81,15 @@ var queries = [numStmts]string{
 	stRelated:  relatedQuery,
 }
 
-// tx implements storage.Tx on one SQL transaction.
+// tx implements storage.Tx on one SQL transaction: for Update, the
+// writer connection in a transaction (tx nil, statements used as they are);
+// for View, a read transaction (statements bound to tx on first use).
 type tx struct {
 	db    *DB
 	tx    *sql.Tx
+	ctx   context.Context // for statements
 	stmts *[numStmts]*sql.Stmt
-	used  [numStmts]*sql.Stmt // transaction-bound statements, made on first use
+	used  [numStmts]*sql.Stmt
 	now   time.Time
 	dirty bool // a story changed: bump the revision before commit
 
@@ -96,9 +99,12 @@ type tx struct {
 	nextItem, nextStory int64
 }
 
-func (t *tx) stmt(ctx context.Context, i int) *sql.Stmt {
+func (t *tx) stmt(i int) *sql.Stmt {
+	if t.tx == nil {
+		return t.stmts[i]
+	}
 	if t.used[i] == nil {
-		t.used[i] = t.tx.StmtContext(ctx, t.stmts[i])
+		t.used[i] = t.tx.StmtContext(t.ctx, t.stmts[i])
 	}
 	return t.used[i]
 }
@@ -112,6 +118,10 @@ func (t *tx) close() {
 }
 
 func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: save feed %s: %w", f.URL, err)
+	}
+	ctx = t.ctx
 	if f.URL == "" {
 		return errors.New("sqlite: save feed: empty URL")
 	}
@@ -119,7 +129,7 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 	if state == "" {
 		state = storage.StateNew
 	}
-	_, err := t.stmt(ctx, stPutFeed).ExecContext(ctx, f.URL, f.FetchURL, f.Title, f.SiteURL, f.ETag,
+	_, err := t.stmt(stPutFeed).ExecContext(ctx, f.URL, f.FetchURL, f.Title, f.SiteURL, f.ETag,
 		f.LastModified, f.BodyHash, state, f.HTTPStatus, f.Errors, f.LastError,
 		nanos(f.LastFetch), nanos(f.LastSuccess), nanos(f.NextPoll))
 	if err != nil {
@@ -129,7 +139,11 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 }
 
 func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, error) {
-	it, err := scanItem(t.stmt(ctx, stItem).QueryRowContext(ctx, feedURL, guid))
+	if err := ctx.Err(); err != nil {
+		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, err)
+	}
+	ctx = t.ctx
+	it, err := scanItem(t.stmt(stItem).QueryRowContext(ctx, feedURL, guid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, storage.ErrNotFound)
 	}
@@ -140,10 +154,14 @@ func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, erro
 }
 
 func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: items by URL %s: %w", canonicalURL, err)
+	}
+	ctx = t.ctx
 	if canonicalURL == "" {
 		return nil, nil
 	}
-	items, err := queryItems(ctx, t.stmt(ctx, stItemsByURL), canonicalURL)
+	items, err := queryItems(ctx, t.stmt(stItemsByURL), canonicalURL)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: items by URL %s: %w", canonicalURL, err)
 	}
@@ -151,12 +169,16 @@ func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 }
 
 func (t *tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, err)
+	}
+	ctx = t.ctx
 	b := k.Bands()
 	var title any // NULL matches no story: an empty title key is no evidence
 	if k.Title != "" {
 		title = k.Title
 	}
-	items, err := queryItems(ctx, t.stmt(ctx, stCandidates), b[0], b[1], b[2], b[3], title, nanos(from), nanos(to))
+	items, err := queryItems(ctx, t.stmt(stCandidates), b[0], b[1], b[2], b[3], title, nanos(from), nanos(to))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, err)
 	}
@@ -167,7 +189,10 @@ func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {
 	if it.FeedURL == "" || it.GUID == "" {
 		return false, fmt.Errorf("sqlite: save item %q of %q: empty feed URL or GUID", it.GUID, it.FeedURL)
 	}
-	changed, err := t.putItem(ctx, it)
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("sqlite: save item %s: %w", it.GUID, err)
+	}
+	changed, err := t.putItem(t.ctx, it)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: save item %s: %w", it.GUID, wrap(err))
 	}
@@ -177,7 +202,7 @@ func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {
 func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	var id, storyID, firstSeen int64
 	var hash string
-	err := t.stmt(ctx, stItemState).QueryRowContext(ctx, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
+	err := t.stmt(stItemState).QueryRowContext(ctx, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
 	switch {
 	case err == nil:
 		it.ID, it.StoryID, it.FirstSeen = id, storyID, unnanos(firstSeen)
@@ -192,7 +217,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		it.FirstSeen = t.now
 	}
 	if t.nextItem == 0 {
-		if err := t.stmt(ctx, stNextIDs).QueryRowContext(ctx).Scan(&t.nextItem, &t.nextStory); err != nil {
+		if err := t.stmt(stNextIDs).QueryRowContext(ctx).Scan(&t.nextItem, &t.nextStory); err != nil {
 			return false, fmt.Errorf("next IDs: %w", err)
 		}
 	}
@@ -205,7 +230,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		if err := t.insertItem(ctx, it, id, sid); err != nil {
 			return false, err
 		}
-		_, err := t.stmt(ctx, stInsertStory).ExecContext(ctx, sid, id, storage.StoryUID(it.FeedURL, it.GUID),
+		_, err := t.stmt(stInsertStory).ExecContext(ctx, sid, id, storage.StoryUID(it.FeedURL, it.GUID),
 			pub, max(pub, nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
@@ -218,7 +243,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	}
 	upd := max(pub, nanos(it.Updated), nanos(t.now))
 	var spub int64
-	err = t.stmt(ctx, stStoryTouch).QueryRowContext(ctx, upd, it.StoryID).Scan(&spub)
+	err = t.stmt(stStoryTouch).QueryRowContext(ctx, upd, it.StoryID).Scan(&spub)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("story %d: %w", it.StoryID, storage.ErrNotFound)
 	}
@@ -231,7 +256,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	it.ID = t.nextItem
 	t.nextItem++
 	if pub < spub {
-		_, err = t.stmt(ctx, stStoryRep).ExecContext(ctx, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
+		_, err = t.stmt(stStoryRep).ExecContext(ctx, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
 			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID)
 		if err != nil {
 			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
@@ -242,7 +267,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 }
 
 func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64) error {
-	_, err := t.stmt(ctx, stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+	_, err := t.stmt(stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash,
 		it.Keys.Title, int64(it.Keys.SimHash), nanos(it.Published), nanos(it.Updated), nanos(it.FirstSeen), it.FeedTitle)
 	return err
@@ -251,7 +276,7 @@ func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64
 // change rewrites the stored item it.ID in place and makes the story's
 // earliest item its representative again.
 func (t *tx) change(ctx context.Context, it *storage.Item) error {
-	_, err := t.stmt(ctx, stUpdateItem).ExecContext(ctx, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
+	_, err := t.stmt(stUpdateItem).ExecContext(ctx, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
 		it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash, it.Keys.Title, int64(it.Keys.SimHash),
 		nanos(it.Published), nanos(it.Updated), it.FeedTitle, it.ID)
 	if err != nil {
@@ -259,16 +284,16 @@ func (t *tx) change(ctx context.Context, it *storage.Item) error {
 	}
 	var rep, pub, simhash int64
 	var urlKey, titleKey string
-	if err := t.stmt(ctx, stFirstItem).QueryRowContext(ctx, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash); err != nil {
+	if err := t.stmt(stFirstItem).QueryRowContext(ctx, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash); err != nil {
 		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
 	}
 	var spub, supd int64
-	if err := t.stmt(ctx, stStory).QueryRowContext(ctx, it.StoryID).Scan(&spub, &supd); err != nil {
+	if err := t.stmt(stStory).QueryRowContext(ctx, it.StoryID).Scan(&spub, &supd); err != nil {
 		return fmt.Errorf("story %d: %w", it.StoryID, err)
 	}
 	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
 	upd := max(supd, nanos(it.Published), nanos(it.Updated), nanos(t.now))
-	if _, err := t.stmt(ctx, stStoryRep).ExecContext(ctx, rep, pub, upd, urlKey, titleKey,
+	if _, err := t.stmt(stStoryRep).ExecContext(ctx, rep, pub, upd, urlKey, titleKey,
 		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
 		return fmt.Errorf("update story %d: %w", it.StoryID, err)
 	}
