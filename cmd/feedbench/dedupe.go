@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/feedmerge/feedmerge/aggregator/dedupe"
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/internal/feedfarm"
+	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/sqlite"
+)
+
+// batchFeeds is the default size of the farm whose items are stored at
+// each store size: 250 feeds × 20 items.
+const batchFeeds = 250
+
+// parsedFeed is one farm feed, fetched and parsed ahead of timing.
+type parsedFeed struct {
+	url   string
+	items []feeds.Item
+}
+
+// dedupeRates stores a fresh batch of farm items into a store holding
+// 10,000 and then -dedupe-max stories, the way a poll does (one
+// transaction per feed: keys, story assignment, insert), and reports
+// items per second and the cost of deduplication per item.
+func (b *bench) dedupeRates(ctx context.Context) error {
+	dbPath := filepath.Join(b.dir, "dedupe.db")
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	base := time.Now()
+	filled := 0
+	var firstRate float64
+	for k, size := range []int{10_000, b.o.dedupeMax} {
+		if size <= filled {
+			continue
+		}
+		b.progress("filling the dedupe store to %d stories", size)
+		if err := fill(ctx, db, filled, size, base, b.progress); err != nil {
+			return err
+		}
+		filled = size
+		// Each batch is dated a week apart, so that its dedupe window
+		// holds filled stories only, not the previous batch.
+		batch, err := farmBatch(ctx, b.o.batchFeeds, b.o.seed+100+uint64(k), base.Add(-time.Duration(k)*7*24*time.Hour))
+		if err != nil {
+			return err
+		}
+		r, err := storeBatch(ctx, db, batch, base)
+		if err != nil {
+			return err
+		}
+		filled += r.stories
+		b.progress("at %d stories: %.0f items/s", size, r.rate())
+		bar, ok := "≥ 20,000 items/s", r.rate() >= 20000
+		if k == 0 {
+			firstRate = r.rate()
+		} else {
+			bar += ", within 2× of the first"
+			ok = ok && r.rate() >= firstRate/2
+		}
+		b.add(fmt.Sprintf("6 store + dedupe at %d stories", size),
+			fmt.Sprintf("%.0f items/s (%d items); per item: dedupe %s (keys %s, assign %s), insert %s, commit %s",
+				r.rate(), r.items, us(r.keys+r.assign, r.items), us(r.keys, r.items), us(r.assign, r.items), us(r.insert, r.items), us(r.commit, r.items)),
+			bar, ok)
+		if k == 1 && b.o.stories == 0 {
+			// The served-feed latency at the largest store.
+			if err := b.measureServed(ctx, dbPath); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// farmBatch starts a farm of n feeds (0: batchFeeds) and returns them parsed.
+func farmBatch(ctx context.Context, n int, seed uint64, epoch time.Time) ([]parsedFeed, error) {
+	if n <= 0 {
+		n = batchFeeds
+	}
+	fm, err := feedfarm.Start(feedfarm.Options{Feeds: n, Seed: seed, Epoch: epoch})
+	if err != nil {
+		return nil, err
+	}
+	defer fm.Close()
+	now := time.Now()
+	var out []parsedFeed
+	for _, u := range fm.URLs() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		f, err := feeds.Parse(body, resp.Header.Get("Content-Type"), u, now)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", u, err)
+		}
+		out = append(out, parsedFeed{url: u, items: f.Items})
+	}
+	http.DefaultClient.CloseIdleConnections()
+	return out, nil
+}
+
+type batchResult struct {
+	items, stories                     int
+	keys, assign, insert, commit, wall time.Duration
+}
+
+func (r batchResult) rate() float64 { return float64(r.items) / r.wall.Seconds() }
+
+// storeBatch stores every item of batch as a poll would, timing each part.
+func storeBatch(ctx context.Context, db storage.Store, batch []parsedFeed, now time.Time) (batchResult, error) {
+	d := dedupe.New(dedupe.DefaultOptions())
+	var r batchResult
+	start := time.Now()
+	for _, f := range batch {
+		t0 := time.Now()
+		var inTx time.Duration
+		err := db.Update(ctx, func(tx storage.Tx) error {
+			txStart := time.Now()
+			defer func() { inTx = time.Since(txStart) }()
+			for i := range f.items {
+				it := storage.Item{Item: f.items[i], FeedURL: f.url, FeedTitle: "Batch", Hash: fmt.Sprint(i), FirstSeen: now}
+				a := time.Now()
+				it.Keys = d.Keys(&it.Item)
+				k := time.Now()
+				dec, err := d.Assign(ctx, tx, &it)
+				if err != nil {
+					return err
+				}
+				s := time.Now()
+				if _, err := tx.PutItem(ctx, &it); err != nil {
+					return err
+				}
+				e := time.Now()
+				r.keys += k.Sub(a)
+				r.assign += s.Sub(k)
+				r.insert += e.Sub(s)
+				r.items++
+				if dec.StoryID == 0 {
+					r.stories++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return r, fmt.Errorf("store items of %s: %w", f.url, err)
+		}
+		r.commit += time.Since(t0) - inTx
+	}
+	r.wall = time.Since(start)
+	return r, nil
+}
+
+func us(d time.Duration, n int) string {
+	return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)/float64(max(n, 1)))
+}
