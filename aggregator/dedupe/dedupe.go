@@ -31,10 +31,13 @@ func DefaultOptions() Options {
 	return Options{Near: true, Window: DefaultWindow, Threshold: DefaultThreshold}
 }
 
-// Deduper assigns items to stories. It holds no mutable state and is safe
-// for concurrent use; each call works inside the transaction it is given.
+// Deduper assigns items to stories. It is safe for concurrent use; each
+// call works inside the transaction it is given. Its only state is a
+// bounded cache of the compared features of recent items, which depend on
+// nothing but the items themselves.
 type Deduper struct {
-	opt Options
+	opt   Options
+	cache featureCache
 }
 
 // New returns a Deduper with options o; a zero Window or Threshold takes
@@ -232,7 +235,7 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	sc.a.extract(it)
+	a := d.features(it, &sc.a)
 	var best Decision
 	bestFound := false
 	sameTitle := 0
@@ -242,9 +245,8 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 		if self(it, c) || c.StoryID == 0 {
 			continue
 		}
-		sc.b.extract(c)
 		dec := Decision{StoryID: c.StoryID, Reason: ReasonReject, Match: c, Distance: distance(k.SimHash, c.Keys.SimHash)}
-		confirm(&sc.a, &sc.b, &dec)
+		confirm(a, d.features(c, &sc.b), &dec)
 		if dec.Title == 1 {
 			sameTitle++
 		}
@@ -282,6 +284,23 @@ func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, e
 		verdict = best
 	}
 	return verdict, all, nil
+}
+
+// features returns the features of it: from the cache, or extracted into
+// scratch and then cached, since a new item may become the representative
+// of a story and so a candidate for many later items.
+func (d *Deduper) features(it *storage.Item, scratch *features) *features {
+	key, ok := cacheKey(it)
+	if ok {
+		if f := d.cache.get(key, it); f != nil {
+			return f
+		}
+	}
+	scratch.extract(it)
+	if ok {
+		d.cache.put(key, scratch.clone())
+	}
+	return scratch
 }
 
 // self reports whether the stored item m is it.

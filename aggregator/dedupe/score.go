@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 	"strings"
@@ -28,15 +29,17 @@ type features struct {
 	title  []uint64 // sorted, unique hashes of title tokens without stopwords
 	words  float64  // length of the title in words; a CJK bigram counts half
 	nums   []uint64 // sorted, unique hashes of the numbers in the title
-	body   []uint64 // sorted, unique hashes of 3-token shingles of the body
+	body   []uint32 // sorted, unique hashes of 3-token shingles of the body
 	source string   // normalised name credited by a "Source:" line
 	outlet string   // normalised name of the item's feed
 	host   string   // host of the canonical URL, dots removed
 	url    string   // canonical URL
 	links  []string // canonical URLs the body links to
 	pub    time.Time
+	src    source // what the features were extracted from
 
 	raw             []string // scratch for hrefs
+	sbuf            []uint32 // scratch for sorting shingles
 	buf, nbuf, tbuf []byte
 }
 
@@ -108,11 +111,12 @@ func (f *features) extract(it *storage.Item) {
 	if n >= 3 && !txt.cut {
 		f.body = append(f.body, shingle(w))
 	}
-	f.body = sortUnique(f.body)
+	f.body = sortShingles(f.body, &f.sbuf)
 	if txt.source != nil {
 		f.source = nameKey(string(txt.source))
 	}
 	f.pub = it.Published
+	f.src = sourceOf(it)
 	f.outlet = nameKey(it.FeedTitle)
 	f.url = it.Keys.URL
 	if f.url == "" {
@@ -127,12 +131,48 @@ func (f *features) extract(it *storage.Item) {
 	}
 }
 
-func shingle(w [3]uint64) uint64 {
-	return mix(w[0]*31*31 + w[1]*31 + w[2])
+// shingle hashes a window of three token hashes to 32 bits: a body has
+// at most maxScan shingles, so collisions are rare enough not to move a
+// score, and half-size hashes sort and compare faster.
+func shingle(w [3]uint64) uint32 {
+	return uint32(mix(w[0]*31*31+w[1]*31+w[2]) >> 32)
 }
 
-func sortUnique(s []uint64) []uint64 {
+func sortUnique[T cmp.Ordered](s []T) []T {
 	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// sortShingles sorts the shingle hashes s, drops duplicates and returns
+// the result in s's memory. Longer bodies are sorted by radix, a byte at a
+// time, using tmp as scratch space: several times faster than comparison
+// sorting for the few hundred shingles of a body.
+func sortShingles(s []uint32, tmp *[]uint32) []uint32 {
+	if len(s) < 64 {
+		return sortUnique(s)
+	}
+	if cap(*tmp) < len(s) {
+		*tmp = make([]uint32, len(s))
+	}
+	src, dst := s, (*tmp)[:len(s)]
+	for shift := 0; shift < 32; shift += 8 {
+		var start [256]int
+		for _, v := range src {
+			start[v>>shift&0xff]++
+		}
+		n := 0
+		for i, c := range start {
+			start[i] = n
+			n += c
+		}
+		for _, v := range src {
+			b := v >> shift & 0xff
+			dst[start[b]] = v
+			start[b]++
+		}
+		src, dst = dst, src
+	}
+	// Four passes: the sorted values are back in s.
 	return slices.Compact(s)
 }
 
@@ -162,7 +202,7 @@ func hostKey(u string) string {
 }
 
 // intersect counts the values present in both sorted slices.
-func intersect(a, b []uint64) int {
+func intersect[T cmp.Ordered](a, b []T) int {
 	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {

@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -139,5 +140,27 @@ func TestHTMLTextLinks(t *testing.T) {
 	}
 	if want := []string{"https://lotusdaily.example/a?utm_source=x&id=1", "/b"}; !slices.Equal(links, want) {
 		t.Errorf("links = %q, want %q", links, want)
+	}
+}
+
+func TestSortShingles(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var tmp []uint32
+	for _, n := range []int{0, 1, 5, 63, 64, 65, 400, 1000} {
+		s := make([]uint32, n)
+		for i := range s {
+			s[i] = r.Uint32()
+			if i%7 == 3 {
+				s[i] = s[i/2] // duplicates
+			}
+			if i%11 == 5 {
+				s[i] = r.Uint32() & 0xff00ff // equal bytes in some positions
+			}
+		}
+		want := slices.Compact(slices.Sorted(slices.Values(s)))
+		got := sortShingles(slices.Clone(s), &tmp)
+		if !slices.Equal(got, want) {
+			t.Errorf("n=%d: got %v, want %v", n, got, want)
+		}
 	}
 }
