@@ -44,7 +44,7 @@ var _ storage.Store = (*DB)(nil)
 var migrations embed.FS
 
 // pragmas are applied to every connection.
-const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)"
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
 
 // errClosed is returned by every method called after Close.
 var errClosed = errors.New("sqlite: database is closed")
@@ -61,6 +61,11 @@ type DB struct {
 	wconn *sql.Conn     // that connection, held for every Update
 	wsem  chan struct{} // held by the running Update
 	read  *sql.DB       // read-only connections
+	ckpt  *sql.DB       // one connection for background checkpoints
+
+	kick   chan struct{} // a commit happened: checkpoint soon
+	stop   context.CancelFunc
+	ckptWG sync.WaitGroup
 
 	wstmts [numStmts]*sql.Stmt // prepared on wconn
 	rstmts [numStmts]*sql.Stmt // prepared on read
@@ -77,9 +82,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: open %q: invalid path", path)
 	}
-	db := &DB{path: path, wsem: make(chan struct{}, 1)}
+	db := &DB{path: path, wsem: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 	var err error
-	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
+	// The writer never checkpoints: the checkpointer goroutine does, off
+	// the writer's path (see checkpointer).
+	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+
+		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walLimit)+")")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -99,6 +107,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
+	if db.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+pragmas); err != nil {
+		db.closeAll()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
 	if db.wconn, err = db.write.Conn(ctx); err != nil {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -112,7 +125,68 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: open %s: prepare %.40q: %w", path, q, err)
 		}
 	}
+	cctx, cancel := context.WithCancel(context.Background())
+	db.stop = cancel
+	db.ckptWG.Go(func() { db.checkpointer(cctx) })
 	return db, nil
+}
+
+// checkpointInterval is the least time between two checkpoints.
+const checkpointInterval = 100 * time.Millisecond
+
+// walLimit is the size in bytes the WAL file is cut back to when a writer
+// starts it again from the beginning.
+const walLimit = 64 << 20
+
+// restartFrames is the size of the WAL, in pages, from which the
+// checkpointer makes the next writer start it from the beginning again.
+const restartFrames = 4096
+
+// checkpointer copies committed pages from the WAL into the database file
+// at most every checkpointInterval after a commit, until ctx is done. The
+// copying (a passive checkpoint, which never blocks readers or the writer)
+// and its fsync happen here rather than in the committing Update. A WAL
+// is only reused from its start by a writer that finds it fully copied,
+// which under steady writes a concurrent checkpoint never leaves it; so
+// once the WAL is large, a second, short checkpoint runs while no Update
+// can start. Errors are left for the next attempt; Close checkpoints once
+// more and reports them.
+func (db *DB) checkpointer(ctx context.Context) {
+	t := time.NewTimer(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-db.kick:
+		}
+		if db.checkpoint(ctx) >= restartFrames {
+			select {
+			case <-ctx.Done():
+				return
+			case db.wsem <- struct{}{}:
+			}
+			db.checkpoint(ctx)
+			<-db.wsem
+		}
+		t.Reset(checkpointInterval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// checkpoint runs a passive checkpoint and returns the number of pages in
+// the WAL, or 0 if it failed.
+func (db *DB) checkpoint(ctx context.Context) int {
+	var busy, frames, copied int
+	err := db.ckpt.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	if err != nil {
+		return 0
+	}
+	return frames
 }
 
 // migrate applies every embedded migration newer than the database's
@@ -257,6 +331,10 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 		return fmt.Errorf("sqlite: commit: %w", wrap(err))
 	}
 	done = true
+	select {
+	case db.kick <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
@@ -288,6 +366,8 @@ func (db *DB) Close() error {
 	db.closed = true
 	db.mu.Unlock()
 	db.active.Wait()
+	db.stop()
+	db.ckptWG.Wait()
 	var errs []error
 	for i, s := range db.wstmts {
 		if s != nil {
@@ -322,6 +402,9 @@ func (db *DB) closeAll() error {
 	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
+	}
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.Close())
 	}
 	errs = append(errs, db.write.Close())
 	return errors.Join(errs...)

@@ -117,7 +117,7 @@ func TestFull(t *testing.T) {
 	if err := db.wconn.QueryRowContext(context.Background(), `PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.wconn.ExecContext(context.Background(), `PRAGMA max_page_count = ` + itoa(pages+8)); err != nil {
+	if _, err := db.wconn.ExecContext(context.Background(), `PRAGMA max_page_count = `+itoa(pages+8)); err != nil {
 		t.Fatal(err)
 	}
 	rev, _ := db.Revision(ctx)
