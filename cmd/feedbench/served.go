@@ -64,7 +64,7 @@ func fill(ctx context.Context, db storage.Store, from, to int, base time.Time, l
 		if err != nil {
 			return fmt.Errorf("fill stories %d..%d: %w", lo, hi, err)
 		}
-		if hi%200_000 == 0 || hi == to {
+		if hi/200_000 > lo/200_000 || hi == to {
 			log("filled %d stories (%.0f/s)", hi, float64(hi-from)/time.Since(start).Seconds())
 		}
 	}
