@@ -50,11 +50,10 @@ func BenchmarkConfirm(b *testing.B) {
 	}
 }
 
-// BenchmarkAssign measures Keys and Assign of one item against an
+// BenchmarkAssignMemory measures Keys and Assign of one item against an
 // in-memory store holding a few candidates. The fake store scans, so this
-// does not show how Assign scales with the store; the backends'
-// benchmarks do.
-func BenchmarkAssign(b *testing.B) {
+// does not show how Assign scales with the store; BenchmarkAssign does.
+func BenchmarkAssignMemory(b *testing.B) {
 	d := New(DefaultOptions())
 	tx := newFakeTx()
 	ctx := b.Context()
