@@ -193,7 +193,7 @@ func fillStore(b *testing.B, dir string, v *vocab, n int) *sqlite.DB {
 }
 
 // benchStoreSizes are the store sizes of BenchmarkAssign.
-var benchStoreSizes = []int{1_000, 100_000}
+var benchStoreSizes = []int{1_000, 1_000_000}
 
 // BenchmarkAssign measures Keys and Assign of one new item, in a read
 // transaction of a SQLite store holding 1,000 or 1,000,000 stories of

@@ -325,27 +325,37 @@ func simHash(body text, title []byte) uint64 {
 	return h
 }
 
-// addTokens adds up to limit tokens of s to the SimHash accumulator v and
-// returns how many it added; with dropLast the last token of s is skipped.
+// addTokens adds up to limit (at most leadTokens) tokens of s to the
+// SimHash accumulator v and returns how many it added; with dropLast the
+// last token of s is skipped. The first token counts alone and each other
+// one paired with the token before it: pairs of words are far less common
+// than words, so the fingerprints of different texts that share common
+// words ("the", "said") agree on fewer bits, and fewer of them share a band
+// by chance, while copies, which share the text, still agree.
 func addTokens(v *[64]int32, s []byte, limit int, dropLast bool) int {
+	var hs [leadTokens + 1]uint64
+	limit = min(limit, leadTokens)
 	t := newTokenizer(s)
 	n := 0
-	var pending uint64
-	have := false
-	for n < limit {
+	for n <= limit {
 		tok, _, ok := t.next()
 		if !ok {
 			break
 		}
-		if have {
-			addHash(v, pending)
-			n++
-		}
-		pending, have = mix(hashBytes(tok)), true
-	}
-	if have && n < limit && !dropLast {
-		addHash(v, pending)
+		hs[n] = hashBytes(tok)
 		n++
+	}
+	if n > limit {
+		n = limit // the last token of s was not reached
+	} else if dropLast && n > 0 {
+		n--
+	}
+	for i := range n {
+		h := hs[i]
+		if i > 0 {
+			h = hs[i-1]*1099511628211 ^ h
+		}
+		addHash(v, mix(h))
 	}
 	return n
 }
