@@ -21,7 +21,7 @@ func TestWALBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	const batches, batch = 500, 20
+	const batches, batch = 250, 20
 	var maxWAL int64
 	for i := range batches {
 		err := db.Update(t.Context(), func(tx storage.Tx) error {
@@ -51,6 +51,9 @@ func TestWALBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("largest WAL %d bytes, after a pause %d", maxWAL, fi.Size())
+	if frames := db.checkpoint(t.Context()); frames >= restartFrames {
+		t.Errorf("WAL holds %d pages after a pause, want it started again (< %d)", frames, restartFrames)
+	}
 	if fi.Size() > walLimit {
 		t.Errorf("WAL after a pause is %d bytes, want at most %d", fi.Size(), walLimit)
 	}
