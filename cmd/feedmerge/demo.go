@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/feedmerge/feedmerge/aggregator"
 	"github.com/feedmerge/feedmerge/aggregator/demo"
 	"github.com/feedmerge/feedmerge/storage"
 )
