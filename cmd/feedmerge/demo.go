@@ -34,8 +34,13 @@ func (m *Main) Demo(ctx context.Context, args []string) int {
 	}
 	defer os.RemoveAll(dir)
 
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return m.errorf(exitFailure, "demo: listen on %s: %v", *listen, err)
+	}
+	defer ln.Close()
 	var y strings.Builder
-	fmt.Fprintf(&y, "listen: %q\ndatabase: demo.db\nschedule: \"@every 1m\"\noutput:\n  title: feedmerge demo\nfeeds:\n", *listen)
+	fmt.Fprintf(&y, "listen: %q\ndatabase: demo.db\nschedule: \"@every 1m\"\nfetch:\n  host_delay: 0s\noutput:\n  title: feedmerge demo\nfeeds:\n", ln.Addr().String())
 	for _, o := range demo.Outlets {
 		fmt.Fprintf(&y, "  - url: %s\n    title: %s\n    tags: [%s]\n", samples.FeedURL(o), o.Title, strings.Join(o.Tags, ", "))
 	}
@@ -63,10 +68,6 @@ func (m *Main) Demo(ctx context.Context, args []string) int {
 	stories, err := store.Stories(ctx, storage.StoryQuery{})
 	if err != nil {
 		return m.errorf(exitFailure, "demo: %v", err)
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return m.errorf(exitFailure, "demo: listen on %s: %v", *listen, err)
 	}
 	feedURL := "http://" + ln.Addr().String() + svc.Config().Output.Path
 	fmt.Fprintf(m.Stdout, "Polled %d sample feeds (RSS 2.0, RSS 1.0, Atom, JSON Feed, GBK) in %s: %d items became %d stories.\n",
