@@ -43,6 +43,16 @@ type Fetching struct {
 	MaxDelay    Duration  `yaml:"max_delay"`    // cap on server-requested delays and backoff
 	UserAgent   string    `yaml:"user_agent"`   // replaces the default User-Agent
 	DenyPrivate bool      `yaml:"deny_private"` // refuse feeds resolving to private or loopback addresses
+	Adaptive    Adaptive  `yaml:"adaptive"`
+}
+
+// Adaptive spaces a feed's polls by how often it really publishes: a
+// feed that posts once a day is not polled every 15 minutes. It only ever
+// lengthens the interval the schedule gives.
+type Adaptive struct {
+	Enabled bool     `yaml:"enabled"`
+	Min     Duration `yaml:"min"` // shortest interval it sets (default 15m)
+	Max     Duration `yaml:"max"` // longest interval it sets (default 6h)
 }
 
 // Output describes the merged feed.
@@ -220,6 +230,12 @@ func (c *Config) applyDefaults() {
 	if c.Fetch.MaxDelay == 0 {
 		c.Fetch.MaxDelay = Duration(24 * time.Hour)
 	}
+	if c.Fetch.Adaptive.Min == 0 {
+		c.Fetch.Adaptive.Min = Duration(15 * time.Minute)
+	}
+	if c.Fetch.Adaptive.Max == 0 {
+		c.Fetch.Adaptive.Max = Duration(6 * time.Hour)
+	}
 	if c.Dedupe.Window == 0 {
 		c.Dedupe.Window = Duration(72 * time.Hour)
 	}
@@ -291,6 +307,10 @@ func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
 	}
 	if _, err := ParseSchedule(c.Schedule); err != nil {
 		add(line("schedule"), "%v", err)
+	}
+	if c.Fetch.Adaptive.Min > c.Fetch.Adaptive.Max {
+		add(line("fetch.adaptive"), "fetch.adaptive.min (%s) is longer than fetch.adaptive.max (%s)",
+			time.Duration(c.Fetch.Adaptive.Min), time.Duration(c.Fetch.Adaptive.Max))
 	}
 	if c.Fetch.MaxBody < 0 {
 		add(line("fetch.max_body"), "fetch.max_body must not be negative")

@@ -93,7 +93,7 @@ func waitReason(f storage.Feed) string {
 	case storage.StateError:
 		return fmt.Sprintf("backing off after %d errors", f.Errors)
 	default:
-		return "the server's cache lifetime"
+		return "the server's cache lifetime, ttl or the feed's publishing rate"
 	}
 }
 
@@ -141,6 +141,12 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	}
 	if parsed.TTL > 0 {
 		notBefore = later(notBefore, now.Add(min(parsed.TTL, s.maxDelay())))
+	}
+	if a := s.Config().Fetch.Adaptive; a.Enabled {
+		if iv := publishInterval(parsed.Items, now); iv > 0 {
+			iv = min(max(iv, time.Duration(a.Min)), time.Duration(a.Max))
+			notBefore = later(notBefore, now.Add(iv))
+		}
 	}
 	cur.ETag, cur.LastModified, cur.BodyHash = resp.ETag, resp.LastModified, resp.BodyHash
 	cur.Title, cur.SiteURL = parsed.Title, parsed.SiteURL
@@ -291,6 +297,34 @@ func (s *Service) failed(ctx context.Context, f feedConfig, cur storage.Feed, re
 		res.Err = fmt.Errorf("%w (and saving its state failed: %v)", err, serr)
 	}
 	return res
+}
+
+// publishInterval estimates how often a feed publishes from its items'
+// dates: half the mean gap between its newest items, so a poll comes
+// about twice per new item. It returns 0 when there are too few dates.
+func publishInterval(items []feeds.Item, now time.Time) time.Duration {
+	var newest, oldest time.Time
+	n := 0
+	for _, it := range items {
+		t := it.Published
+		if t.IsZero() || t.Equal(now) { // undated items carry the fetch time
+			continue
+		}
+		if newest.IsZero() || t.After(newest) {
+			newest = t
+		}
+		if oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+		n++
+	}
+	if n < 3 {
+		return 0
+	}
+	// The time since the newest item counts as one more gap, so a feed
+	// that stopped publishing slows down too.
+	span := now.Sub(oldest)
+	return span / time.Duration(n) / 2
 }
 
 func later(a, b time.Time) time.Time {

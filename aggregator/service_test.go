@@ -480,3 +480,42 @@ func TestRunPollsOnScheduleAndStops(t *testing.T) {
 		}
 	}
 }
+
+func TestAdaptiveIntervalSlowsQuietFeeds(t *testing.T) {
+	f := newFarm(t)
+	f.set("/daily", farmDoc{contentType: "application/rss+xml", body: rss("Daily",
+		rssItem{"1", "https://example.test/1", "One", "Body one.", date(24 * time.Hour)},
+		rssItem{"2", "https://example.test/2", "Two", "Body two.", date(48 * time.Hour)},
+		rssItem{"3", "https://example.test/3", "Three", "Body three.", date(72 * time.Hour)},
+		rssItem{"4", "https://example.test/4", "Four", "Body four.", date(96 * time.Hour)})})
+	for _, tc := range []struct {
+		name, extra string
+		wantMin     time.Duration
+		wantMax     time.Duration
+	}{
+		{"off", "", 0, 0},
+		{"on", "  adaptive:\n    enabled: true\n    max: 6h", 5*time.Hour + 50*time.Minute, 6 * time.Hour},
+		{"capped by min", "  adaptive:\n    enabled: true\n    min: 20h\n    max: 30h", 19*time.Hour + 50*time.Minute, 20 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, store, _ := setup(t, f, tc.extra, "/daily")
+			if r := svc.Poll(t.Context(), f.URL+"/daily", false); r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			st, err := store.Feed(t.Context(), f.URL+"/daily")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wait := time.Until(st.NextPoll)
+			if tc.wantMax == 0 {
+				if !st.NextPoll.IsZero() {
+					t.Errorf("NextPoll = %v, want none without adaptive polling", st.NextPoll)
+				}
+				return
+			}
+			if wait < tc.wantMin || wait > tc.wantMax {
+				t.Errorf("next poll in %v, want between %v and %v", wait, tc.wantMin, tc.wantMax)
+			}
+		})
+	}
+}
