@@ -58,6 +58,7 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	case <-sctx.Done():
 		s.log.Warn("polls still running at shutdown")
 	}
+	s.fetcher().Close()
 	return err
 }
 

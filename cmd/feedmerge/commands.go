@@ -295,7 +295,8 @@ func (m *Main) Status(ctx context.Context, args []string) int {
 		if r.Polling {
 			state += " (polling)"
 		}
-		lastErr := r.LastError
+		// The URL is in the first column already.
+		lastErr := strings.TrimPrefix(strings.TrimPrefix(r.LastError, "fetch "+r.URL+": "), "parse "+r.URL+": ")
 		if r.State == storage.StateMoved {
 			lastErr = "moved to " + r.FetchURL + "; update config.yaml"
 		}

@@ -7,11 +7,13 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -187,5 +189,111 @@ func TestDemo(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("demo did not stop")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and a polling reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestDaemonReloadsAndStops runs `feedmerge run` on a feed that cannot be
+// reached: the daemon keeps serving a valid empty feed, follows config
+// edits, keeps its config when an edit is invalid, and stops cleanly.
+func TestDaemonReloadsAndStops(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Added</title><item><guid>a</guid><link>https://example.test/added</link><title>Added story</title></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	base := fmt.Sprintf("listen: %s\ndatabase: d.db\nfetch:\n  host_delay: 0s\n  timeout: 2s\nfeeds:\n  - url: http://127.0.0.1:1/unreachable.xml\n", addr)
+	if err := os.WriteFile(path, []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, []string{"run", "-config", path}, io.Discard, &stderr) }()
+
+	get := func() (int, string) {
+		resp, err := http.Get("http://" + addr + "/feed.atom")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	waitFor(t, "the unreachable feed's error in the log", func() bool { return strings.Contains(stderr.String(), "poll failed") })
+	if code, body := get(); code != 200 || !strings.Contains(body, "<feed") || strings.Contains(body, "<entry") {
+		t.Fatalf("feed with an unreachable source: %d %s", code, body)
+	}
+
+	// An invalid edit is refused with its line; the daemon goes on.
+	time.Sleep(10 * time.Millisecond) // a distinct modification time
+	if err := os.WriteFile(path, []byte(base+"  - url: ftp://nope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refused reload", func() bool { return strings.Contains(stderr.String(), "config.yaml:8: bad feed url") })
+
+	// A valid edit adds a feed, which is polled without a restart.
+	if err := os.WriteFile(path, []byte(base+"  - url: "+srv.URL+"/added.xml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the added feed's story", func() bool {
+		_, body := get()
+		return strings.Contains(body, "Added story")
+	})
+
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("run exit code %d; stderr:\n%s", code, stderr.String())
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("shutdown took %v, want under 10s", took)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not stop")
 	}
 }
