@@ -14,8 +14,10 @@
 //     punctuation and quotes dropped) after outlet decorations are removed:
 //     a leading "Guangxi: " label or "[Video]"/"【视频】" tag, a trailing
 //     " - Chinadaily.com.cn", " | Xinhua", "——新华网" or "_绿城新闻网";
-//   - a 64-bit SimHash of the first 16 tokens of the normalised lead text.
-//     The lead is the longer of summary and content, turned from HTML to
+//   - a 64-bit SimHash of the first 16 tokens of the normalised lead text,
+//     the first token alone and each other one paired with the token
+//     before it, so that texts which share only common words ("the",
+//     "said") seldom share a band of the fingerprint. The lead is the longer of summary and content, turned from HTML to
 //     text, NFKC-normalised, with an agency dateline ("NANNING, Nov. 26
 //     (Xinhua) -- ", "新华社南宁11月26日电（记者 王强）") and trailing credit
 //     lines ("Source: China Daily", "来源：南岭日报", "Editor: …") removed. A
@@ -63,7 +65,11 @@
 // their text either, which may be a summary the outlet gives every item.
 // At most 64 candidates are confirmed per item, those with the same title
 // key and the nearest fingerprints first. The default threshold
-// is 0.65. Everything leans toward a missed merge rather than a wrong
+// is 0.65. A Deduper keeps the compared features (title and body shingle
+// hashes, credited source, links) of the last few thousand items it has
+// seen, keyed by feed, GUID and content hash, so that a story's
+// representative, a candidate for many of the items after it, is not
+// parsed again for each of them. Everything leans toward a missed merge rather than a wrong
 // one.
 //
 // # Quality

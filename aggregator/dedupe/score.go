@@ -334,15 +334,17 @@ func simHash(body text, title []byte) uint64 {
 // by chance, while copies, which share the text, still agree.
 func addTokens(v *[64]int32, s []byte, limit int, dropLast bool) int {
 	var hs [leadTokens + 1]uint64
+	var stop [leadTokens + 1]bool
 	limit = min(limit, leadTokens)
 	t := newTokenizer(s)
 	n := 0
 	for n <= limit {
-		tok, _, ok := t.next()
+		tok, kind, ok := t.next()
 		if !ok {
 			break
 		}
 		hs[n] = hashBytes(tok)
+		stop[n] = kind == kindWord && stopwords[string(tok)]
 		n++
 	}
 	if n > limit {
@@ -353,6 +355,9 @@ func addTokens(v *[64]int32, s []byte, limit int, dropLast bool) int {
 	for i := range n {
 		h := hs[i]
 		if i > 0 {
+			if stop[i-1] && stop[i] {
+				continue
+			}
 			h = hs[i-1]*1099511628211 ^ h
 		}
 		addHash(v, mix(h))
