@@ -218,7 +218,7 @@ type pollResult struct {
 	maxRSS int64         // bytes
 }
 
-var onceSummary = regexp.MustCompile(`(\d+) feeds in ([0-9.]+[a-zµ]+):`)
+var onceSummary = regexp.MustCompile(`(\d+) feeds in (\S+):`)
 
 // poll runs one `feedmerge once` on config.
 func (b *bench) poll(ctx context.Context, config string) (pollResult, error) {
