@@ -159,21 +159,7 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	if outlet == "" {
 		outlet = hostOf(f.URL)
 	}
-	// Writes finish even when shutdown begins: nothing half-saved.
-	wctx := context.WithoutCancel(ctx)
-	var newItems, updated int
-	err = s.store.Update(wctx, func(tx storage.Tx) error {
-		newItems, updated = 0, 0
-		for i := range parsed.Items {
-			n, u, err := s.saveItem(wctx, tx, f, outlet, &parsed.Items[i], now)
-			if err != nil {
-				return err
-			}
-			newItems += n
-			updated += u
-		}
-		return tx.PutFeed(wctx, cur)
-	})
+	newItems, updated, err := s.save(ctx, f, s.items(f, outlet, parsed.Items, now), cur, now)
 	if err != nil {
 		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("save items of %s: %w", f.URL, err)
 		return res
@@ -182,54 +168,138 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	return res
 }
 
-// saveItem stores one parsed item: an update in place when the feed
-// already had its GUID, else a new item assigned to a story.
-func (s *Service) saveItem(ctx context.Context, tx storage.Tx, f feedConfig, outlet string, it *feeds.Item, now time.Time) (newItems, updated int, err error) {
+// items turns parsed items into items to store, with their hashes and
+// dedupe keys.
+func (s *Service) items(f feedConfig, outlet string, parsed []feeds.Item, now time.Time) []storage.Item {
 	d := s.deduper()
-	item := storage.Item{
-		Item:      *it,
-		FeedURL:   f.URL,
-		FeedTitle: outlet,
-		Tags:      f.Tags,
-		Hash:      itemHash(it),
-		FirstSeen: now,
+	items := make([]storage.Item, len(parsed))
+	for i := range parsed {
+		it := &items[i]
+		*it = storage.Item{
+			Item:      parsed[i],
+			FeedURL:   f.URL,
+			FeedTitle: outlet,
+			Tags:      f.Tags,
+			Hash:      itemHash(&parsed[i]),
+			FirstSeen: now,
+		}
+		it.Keys = d.Keys(&it.Item)
 	}
-	item.Keys = d.Keys(&item.Item)
-	old, err := tx.Item(ctx, f.URL, it.GUID)
-	switch {
-	case err == nil:
-		if old.Hash == item.Hash {
-			return 0, 0, nil
+	return items
+}
+
+// What saving does with each item.
+const (
+	planSkip   = iota // stored and unchanged
+	planUpdate        // stored with other content: update in place
+	planInsert        // new: insert into the story it was assigned
+)
+
+// save stores the items of one fetched feed and its new state in one
+// transaction. Which items are new and which story each joins is worked
+// out first on a read snapshot, concurrently with other feeds; the write
+// itself, serialised, only re-checks the items the snapshot said start a
+// new story against what was stored since. With a shared database
+// (PostgreSQL, several instances) stories are assigned inside the write,
+// where the backend serialises writers across instances.
+func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, cur storage.Feed, now time.Time) (newItems, updated int, err error) {
+	// Writes finish even when shutdown begins: nothing half-saved.
+	ctx = context.WithoutCancel(ctx)
+	d := s.deduper()
+	shared := s.sharedStore()
+	mark := s.recent.mark()
+	plan := make([]uint8, len(items))
+	err = s.store.View(ctx, func(tx storage.Tx) error {
+		for i := range items {
+			it := &items[i]
+			old, err := tx.Item(ctx, f.URL, it.GUID)
+			switch {
+			case errors.Is(err, storage.ErrNotFound):
+				plan[i] = planInsert
+				if !shared {
+					if _, err := d.Assign(ctx, tx, it); err != nil {
+						return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
+					}
+				}
+			case err != nil:
+				return err
+			case old.Hash == it.Hash:
+				plan[i] = planSkip
+			default:
+				// Same GUID, new content: same story, and the first
+				// publication time stays so the story does not jump.
+				plan[i] = planUpdate
+				it.ID, it.StoryID, it.FirstSeen, it.Published = old.ID, old.StoryID, old.FirstSeen, old.Published
+				if !it.Updated.After(old.Updated) {
+					it.Updated = now
+				}
+			}
 		}
-		// Same GUID, new content: update in place, same story, and keep
-		// the first publication time so the story does not jump.
-		item.ID, item.StoryID, item.FirstSeen = old.ID, old.StoryID, old.FirstSeen
-		item.Published = old.Published
-		if !item.Updated.After(old.Updated) {
-			item.Updated = now
-		}
-		changed, err := tx.PutItem(ctx, &item)
-		if err != nil {
-			return 0, 0, err
-		}
-		if changed {
-			return 0, 1, nil
-		}
-		return 0, 0, nil
-	case !errors.Is(err, storage.ErrNotFound):
-		return 0, 0, err
-	}
-	dec, err := d.Assign(ctx, tx, &item)
+		return nil
+	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("assign %s to a story: %w", it.GUID, err)
-	}
-	if _, err := tx.PutItem(ctx, &item); err != nil {
 		return 0, 0, err
 	}
-	if dec.StoryID != 0 {
-		s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "decision", dec.String())
+
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var added []recentItem
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		added, newItems, updated = added[:0], 0, 0
+		var since []recentItem
+		sinceOK, loaded := false, false
+		for i := range items {
+			it := items[i]
+			switch plan[i] {
+			case planSkip:
+				continue
+			case planUpdate:
+				changed, err := tx.PutItem(ctx, &it)
+				if err != nil {
+					return err
+				}
+				if changed {
+					updated++
+				}
+				continue
+			}
+			// Where to (re)assign the item's story, if anywhere.
+			var where storage.Tx
+			switch {
+			case shared:
+				where = tx
+			case it.StoryID == 0:
+				if !loaded {
+					since, sinceOK = s.recent.since(mark)
+					loaded = true
+				}
+				where = tx
+				if sinceOK {
+					where = recentTx{items: append(since[:len(since):len(since)], added...)}
+				}
+			}
+			if where != nil {
+				if _, err := d.Assign(ctx, where, &it); err != nil {
+					return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
+				}
+			}
+			created := it.StoryID == 0
+			if _, err := tx.PutItem(ctx, &it); err != nil {
+				return err
+			}
+			if !created {
+				s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "story", it.StoryID)
+			}
+			added = append(added, recentItem{created: created, item: it})
+			newItems++
+		}
+		return tx.PutFeed(ctx, cur)
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	return 1, 0, nil
+	s.recent.add(added)
+	return newItems, updated, nil
 }
 
 // itemHash fingerprints what a reader sees of an item, so an unchanged

@@ -42,6 +42,9 @@ type Service struct {
 	dedupe  *dedupe.Deduper
 	running map[string]bool
 	changed chan struct{} // signalled when the configuration changes
+
+	writeMu sync.Mutex // serialises this service's writes, so recent follows commit order
+	recent  recent     // items stored lately, for re-checking story decisions
 }
 
 // feedConfig is one configured feed with its parsed schedule.
@@ -167,6 +170,14 @@ func (s *Service) deduper() *dedupe.Deduper {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.dedupe
+}
+
+// sharedStore reports whether the database may be shared with other
+// instances (PostgreSQL), whose writes this service does not see.
+func (s *Service) sharedStore() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return IsPostgres(s.cfg.DatabasePath())
 }
 
 func (s *Service) maxDelay() time.Duration {

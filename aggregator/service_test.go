@@ -519,3 +519,43 @@ func TestAdaptiveIntervalSlowsQuietFeeds(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentCopiesFormOneStory polls many feeds carrying copies of one
+// story at once: however their saves interleave, the copies end in one
+// story.
+func TestConcurrentCopiesFormOneStory(t *testing.T) {
+	body := "The provincial government approved a plan to build forty new vocational schools along the border, officials said, with the first opening next autumn and places for twelve thousand students."
+	f := newFarm(t)
+	var paths []string
+	for i := range 12 {
+		p := fmt.Sprintf("/copy%d", i)
+		paths = append(paths, p)
+		f.set(p, farmDoc{contentType: "application/rss+xml", body: rss(p,
+			rssItem{fmt.Sprintf("g%d", i), fmt.Sprintf("https://outlet%d.test/news/%d", i, 1000+i),
+				fmt.Sprintf("Province approves forty vocational schools on the border - Outlet %d", i), body[:120+i*4], date(time.Duration(i) * time.Minute)},
+			rssItem{fmt.Sprintf("own%d", i), fmt.Sprintf("https://outlet%d.test/news/own", i),
+				fmt.Sprintf("Outlet %d local weather for the weekend %d", i, i), fmt.Sprintf("Rain expected in district %d on Saturday and Sunday.", i), date(time.Hour)})})
+	}
+	svc, store, _ := setup(t, f, "", paths...)
+	for _, r := range svc.PollAll(t.Context(), false) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	stories, err := store.Stories(t.Context(), storage.StoryQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copies int
+	for _, s := range stories {
+		if strings.Contains(s.Title, "vocational") {
+			copies++
+			if len(s.Related) != 11 {
+				t.Errorf("story %q has %d related links, want 11", s.Title, len(s.Related))
+			}
+		}
+	}
+	if copies != 1 || len(stories) != 13 {
+		t.Errorf("got %d stories (%d of the shared one), want 13 with the shared story once", len(stories), copies)
+	}
+}

@@ -47,10 +47,10 @@ var queries = [numStmts]string{
 	// window applies to each so every lookup is a range of one index.
 	stCandidates: `SELECT ` + itemCols + ` FROM items i WHERE i.id IN (
 		SELECT s0.rep_item_id FROM stories s0 WHERE s0.band0 = ?1 AND s0.published BETWEEN ?6 AND ?7
-		UNION SELECT s1.rep_item_id FROM stories s1 WHERE s1.band1 = ?2 AND s1.published BETWEEN ?6 AND ?7
-		UNION SELECT s2.rep_item_id FROM stories s2 WHERE s2.band2 = ?3 AND s2.published BETWEEN ?6 AND ?7
-		UNION SELECT s3.rep_item_id FROM stories s3 WHERE s3.band3 = ?4 AND s3.published BETWEEN ?6 AND ?7
-		UNION SELECT s4.rep_item_id FROM stories s4 WHERE s4.title_key = ?5 AND s4.published BETWEEN ?6 AND ?7
+		UNION ALL SELECT s1.rep_item_id FROM stories s1 WHERE s1.band1 = ?2 AND s1.published BETWEEN ?6 AND ?7
+		UNION ALL SELECT s2.rep_item_id FROM stories s2 WHERE s2.band2 = ?3 AND s2.published BETWEEN ?6 AND ?7
+		UNION ALL SELECT s3.rep_item_id FROM stories s3 WHERE s3.band3 = ?4 AND s3.published BETWEEN ?6 AND ?7
+		UNION ALL SELECT s4.rep_item_id FROM stories s4 WHERE s4.title_key = ?5 AND s4.published BETWEEN ?6 AND ?7
 	) ORDER BY i.published, i.id`,
 	stInsertStory: `INSERT INTO stories (id, rep_item_id, uid, published, updated, url_key, title_key,
 		band0, band1, band2, band3, simhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

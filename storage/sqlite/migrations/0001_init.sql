@@ -33,11 +33,11 @@ CREATE TABLE stories (
 	simhash     INTEGER NOT NULL
 );
 CREATE INDEX stories_published ON stories (published DESC, id DESC);
-CREATE INDEX stories_band0 ON stories (band0, published);
-CREATE INDEX stories_band1 ON stories (band1, published);
-CREATE INDEX stories_band2 ON stories (band2, published);
-CREATE INDEX stories_band3 ON stories (band3, published);
-CREATE INDEX stories_title ON stories (title_key, published);
+CREATE INDEX stories_band0 ON stories (band0, published, rep_item_id);
+CREATE INDEX stories_band1 ON stories (band1, published, rep_item_id);
+CREATE INDEX stories_band2 ON stories (band2, published, rep_item_id);
+CREATE INDEX stories_band3 ON stories (band3, published, rep_item_id);
+CREATE INDEX stories_title ON stories (title_key, published, rep_item_id);
 
 CREATE TABLE items (
 	id         INTEGER PRIMARY KEY,

@@ -1,0 +1,124 @@
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// recentSize bounds how many newly stored items the service remembers for
+// re-checking story decisions made on an older snapshot.
+const recentSize = 4096
+
+// recent remembers the items this service stored most recently, in commit
+// order. Stories are assigned on a read snapshot, outside the serialised
+// write (so that the expensive part runs on every core); an item the
+// snapshot said starts a new story is checked again, inside the write,
+// against the items stored since that snapshot. recent is those items.
+type recent struct {
+	mu    sync.Mutex
+	seq   uint64 // items ever added
+	items []recentItem
+	next  int // ring position of the next add
+}
+
+type recentItem struct {
+	seq     uint64
+	created bool // the item started its story, so it is its representative
+	item    storage.Item
+}
+
+// mark returns a marker for "now": since(mark) returns what is added later.
+func (r *recent) mark() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seq
+}
+
+// add records items just committed, in order.
+func (r *recent) add(items []recentItem) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.items == nil {
+		r.items = make([]recentItem, 0, recentSize)
+	}
+	for _, it := range items {
+		r.seq++
+		it.seq = r.seq
+		if len(r.items) < recentSize {
+			r.items = append(r.items, it)
+			continue
+		}
+		r.items[r.next] = it
+		r.next = (r.next + 1) % recentSize
+	}
+}
+
+// since returns the items added after marker m, oldest first. ok is false
+// when some of them have already been forgotten.
+func (r *recent) since(m uint64) (items []recentItem, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seq-m > uint64(len(r.items)) {
+		return nil, false
+	}
+	n := int(r.seq - m)
+	start := (r.next - n + len(r.items)) % max(len(r.items), 1)
+	if len(r.items) < recentSize {
+		start = len(r.items) - n
+	}
+	out := make([]recentItem, 0, n)
+	for i := range n {
+		out = append(out, r.items[(start+i)%len(r.items)])
+	}
+	return out, true
+}
+
+// errRecentOnly is returned by the methods recentTx does not serve.
+var errRecentOnly = errors.New("aggregator: not available on recent items")
+
+// recentTx is a storage.Tx over a few recently stored items, for the
+// clustering rules' lookups (ItemsByURL, Candidates) only.
+type recentTx struct {
+	items []recentItem
+}
+
+var _ storage.Tx = recentTx{}
+
+func (r recentTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
+	var out []storage.Item
+	for i := range r.items {
+		if r.items[i].item.Keys.URL == u {
+			out = append(out, r.items[i].item)
+		}
+	}
+	return out, nil
+}
+
+func (r recentTx) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+	bands := k.Bands()
+	var out []storage.Item
+	for i := range r.items {
+		c := &r.items[i]
+		if !c.created || c.item.Published.Before(from) || c.item.Published.After(to) {
+			continue
+		}
+		cb := c.item.Keys.Bands()
+		if (k.Title != "" && c.item.Keys.Title == k.Title) ||
+			cb[0] == bands[0] || cb[1] == bands[1] || cb[2] == bands[2] || cb[3] == bands[3] {
+			out = append(out, c.item)
+		}
+	}
+	return out, nil
+}
+
+func (recentTx) PutFeed(context.Context, storage.Feed) error { return errRecentOnly }
+
+func (recentTx) Item(context.Context, string, string) (storage.Item, error) {
+	return storage.Item{}, errRecentOnly
+}
+
+func (recentTx) PutItem(context.Context, *storage.Item) (bool, error) { return false, errRecentOnly }
