@@ -44,7 +44,17 @@ var _ storage.Store = (*DB)(nil)
 var migrations embed.FS
 
 // pragmas are applied to every connection.
-const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+
+// Page cache sizes in KiB. A reader's cache is dropped whenever another
+// connection commits, so a large one buys little; on a farm of 2,000 feeds
+// 32 MiB caches polled no faster than 8 MiB ones but peaked at 158 MiB
+// resident instead of 110 MiB.
+const (
+	writeCache = "&_pragma=cache_size(-8000)"
+	readCache  = "&_pragma=cache_size(-8000)"
+	ckptCache  = "&_pragma=cache_size(-2000)"
+)
 
 // errClosed is returned by every method called after Close.
 var errClosed = errors.New("sqlite: database is closed")
@@ -86,7 +96,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
 	// the writer's path (see checkpointer).
-	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+
+	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+writeCache+
 		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walLimit)+")")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -99,7 +109,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+readCache+"&_pragma=query_only(1)")
 	if err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -107,7 +117,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
-	if db.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+pragmas); err != nil {
+	if db.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+ckptCache); err != nil {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
