@@ -275,7 +275,7 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 				}
 				where = tx
 				if sinceOK {
-					where = recentTx{items: append(since[:len(since):len(since)], added...)}
+					where = recentTx{since: since, added: added}
 				}
 			}
 			if where != nil {
@@ -284,8 +284,12 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 				}
 			}
 			created := it.StoryID == 0
-			if _, err := tx.PutItem(ctx, &it); err != nil {
+			stored, err := tx.PutItem(ctx, &it)
+			if err != nil {
 				return err
+			}
+			if !stored {
+				continue // the document repeated a GUID
 			}
 			if !created {
 				s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "story", it.StoryID)

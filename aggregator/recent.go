@@ -81,37 +81,47 @@ func (r *recent) since(m uint64) (items []recentItem, ok bool) {
 var errRecentOnly = errors.New("aggregator: not available on recent items")
 
 // recentTx is a storage.Tx over a few recently stored items, for the
-// clustering rules' lookups (ItemsByURL, Candidates) only.
+// clustering rules' lookups (ItemsByURL, Candidates) only: the items
+// stored since a snapshot, then those of the running transaction.
 type recentTx struct {
-	items []recentItem
+	since, added []recentItem
+}
+
+// each calls fn for every item, oldest first.
+func (r recentTx) each(fn func(*recentItem)) {
+	for i := range r.since {
+		fn(&r.since[i])
+	}
+	for i := range r.added {
+		fn(&r.added[i])
+	}
 }
 
 var _ storage.Tx = recentTx{}
 
 func (r recentTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
 	var out []storage.Item
-	for i := range r.items {
-		if r.items[i].item.Keys.URL == u {
-			out = append(out, r.items[i].item)
+	r.each(func(c *recentItem) {
+		if c.item.Keys.URL == u {
+			out = append(out, c.item)
 		}
-	}
+	})
 	return out, nil
 }
 
 func (r recentTx) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
 	bands := k.Bands()
 	var out []storage.Item
-	for i := range r.items {
-		c := &r.items[i]
+	r.each(func(c *recentItem) {
 		if !c.created || c.item.Published.Before(from) || c.item.Published.After(to) {
-			continue
+			return
 		}
 		cb := c.item.Keys.Bands()
 		if (k.Title != "" && c.item.Keys.Title == k.Title) ||
 			cb[0] == bands[0] || cb[1] == bands[1] || cb[2] == bands[2] || cb[3] == bands[3] {
 			out = append(out, c.item)
 		}
-	}
+	})
 	return out, nil
 }
 

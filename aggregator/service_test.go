@@ -559,3 +559,17 @@ func TestConcurrentCopiesFormOneStory(t *testing.T) {
 		t.Errorf("got %d stories (%d of the shared one), want 13 with the shared story once", len(stories), copies)
 	}
 }
+
+func TestRepeatedGUIDStoredOnce(t *testing.T) {
+	f := newFarm(t)
+	f.set("/dup", farmDoc{contentType: "application/rss+xml", body: rss("Dup",
+		rssItem{"same", "https://example.test/a", "First copy", "Body.", date(time.Hour)},
+		rssItem{"same", "https://example.test/a", "First copy", "Body.", date(time.Hour)})})
+	svc, _, _ := setup(t, f, "", "/dup")
+	if r := svc.Poll(t.Context(), f.URL+"/dup", false); r.Err != nil || r.New != 1 {
+		t.Fatalf("poll = %+v, want 1 new item", r)
+	}
+	if doc, _ := serveFeed(t, svc); len(doc.Entries) != 1 {
+		t.Errorf("served %d entries, want 1", len(doc.Entries))
+	}
+}
