@@ -141,7 +141,7 @@ func render(m Meta, rev int64, stories []Story) (*rendition, error) {
 		return nil, err
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
 	zw.Write(buf.Bytes()) //nolint:errcheck // writes to a bytes.Buffer do not fail
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("compress feed: %w", err)
