@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -211,6 +213,22 @@ func fetchParse(ctx context.Context, c *http.Client, u string) (int, error) {
 	return len(f.Items), nil
 }
 
+// vmHWM returns the peak resident set size of process pid in bytes, from
+// /proc/PID/status, or 0 when it cannot be read (the process is gone).
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
 // pollResult is one `feedmerge once`.
 type pollResult struct {
 	wall   time.Duration // the whole command
@@ -229,14 +247,37 @@ func (b *bench) poll(ctx context.Context, config string) (pollResult, error) {
 	cmd := exec.CommandContext(ctx, b.o.binary, "once", "-config", config)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
-	res := pollResult{wall: time.Since(start)}
+	if err := cmd.Start(); err != nil {
+		return pollResult{}, fmt.Errorf("feedmerge once: %v", err)
+	}
+	// The child's getrusage ru_maxrss would report the parent's peak:
+	// os/exec starts children with vfork, and Linux records the old
+	// address space's high-water mark at exec. /proc's VmHWM is the
+	// child's own; it only grows, so sampling it until exit is enough.
+	peak := make(chan int64, 1)
+	stop := make(chan struct{})
+	go func() {
+		var hwm int64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := vmHWM(cmd.Process.Pid); v > hwm {
+				hwm = v
+			}
+			select {
+			case <-stop:
+				peak <- hwm
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(stop)
+	res := pollResult{wall: time.Since(start), maxRSS: <-peak}
 	var ee *exec.ExitError
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1 && b.o.faultEvery > 0) {
 		return res, fmt.Errorf("feedmerge once: %v: %s", err, lastLines(errb.String(), 5))
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
 	}
 	if m := onceSummary.FindStringSubmatch(out.String()); m != nil {
 		res.poll, _ = time.ParseDuration(m[2])
