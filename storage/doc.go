@@ -4,5 +4,6 @@
 //
 // Backends live in sub-packages: storage/sqlite (the default) and
 // storage/postgres (several instances on one database). storage/storagetest
-// is the conformance suite both run.
+// is the conformance suite both run; storage/internal/sqlstore holds the
+// code they share (row scanning, column encodings, migration order).
 package storage

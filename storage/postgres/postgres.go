@@ -20,17 +20,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 var _ storage.Store = (*DB)(nil)
@@ -56,9 +52,7 @@ type DB struct {
 
 	db *sql.DB
 
-	mu     sync.Mutex
-	closed bool
-	active sync.WaitGroup
+	gate sqlstore.Gate // running calls; Close waits for them
 }
 
 // Open connects to the database at url (postgres://…; a search_path
@@ -103,70 +97,31 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	files, err := loadMigrations(migrations)
+	pending, err := sqlstore.Pending(migrations, have)
 	if err != nil {
 		return err
 	}
-	if latest := files[len(files)-1].version; have > latest {
-		return fmt.Errorf("database schema version %d is newer than this feedmerge supports (%d); upgrade feedmerge", have, latest)
-	}
-	for _, m := range files {
-		if m.version <= have {
-			continue
-		}
+	for _, m := range pending {
 		if err := apply(ctx, conn, m); err != nil {
-			return fmt.Errorf("migrate to %s: %w", m.name, err)
+			return fmt.Errorf("migrate to %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-func apply(ctx context.Context, conn *sql.Conn, m migration) error {
+func apply(ctx context.Context, conn *sql.Conn, m sqlstore.Migration) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads NNNN_name.sql files from fsys, ordered by version.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := name[strings.LastIndexByte(name, '/')+1:]
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name does not start with a version number", name)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("no migrations embedded")
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
 }
 
 func (db *DB) now() time.Time {
@@ -177,16 +132,13 @@ func (db *DB) now() time.Time {
 }
 
 func (db *DB) enter() error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.closed {
+	if !db.gate.Enter() {
 		return errClosed
 	}
-	db.active.Add(1)
 	return nil
 }
 
-func (db *DB) leave() { db.active.Done() }
+func (db *DB) leave() { db.gate.Leave() }
 
 // Update runs fn in one write transaction, committing when fn returns nil.
 // Write transactions of every instance run one at a time (see the package
@@ -236,14 +188,9 @@ func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
 
 // Close waits for running calls and closes the connections.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	if !db.gate.Close() {
 		return nil
 	}
-	db.closed = true
-	db.mu.Unlock()
-	db.active.Wait()
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("postgres: close: %w", err)
 	}

@@ -8,20 +8,8 @@ import (
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
-
-const feedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modified, f.body_hash, f.state,
-	f.http_status, f.errors, f.last_error, f.last_fetch, f.last_success, f.next_poll,
-	(SELECT count(*) FROM items i WHERE i.feed_url = f.url)`
-
-func scanFeed(r rowScanner) (storage.Feed, error) {
-	var f storage.Feed
-	var fetch, success, next int64
-	err := r.Scan(&f.URL, &f.FetchURL, &f.Title, &f.SiteURL, &f.ETag, &f.LastModified, &f.BodyHash, &f.State,
-		&f.HTTPStatus, &f.Errors, &f.LastError, &fetch, &success, &next, &f.Items)
-	f.LastFetch, f.LastSuccess, f.NextPoll = unnanos(fetch), unnanos(success), unnanos(next)
-	return f, err
-}
 
 // Feed returns the state of the feed configured at url with its item
 // count, or storage.ErrNotFound.
@@ -30,7 +18,7 @@ func (db *DB) Feed(ctx context.Context, url string) (storage.Feed, error) {
 		return storage.Feed{}, err
 	}
 	defer db.leave()
-	f, err := scanFeed(db.db.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds f WHERE f.url = $1`, url))
+	f, err := sqlstore.ScanFeed(db.db.QueryRowContext(ctx, `SELECT `+sqlstore.FeedCols+` FROM feeds f WHERE f.url = $1`, url))
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Feed{}, fmt.Errorf("postgres: feed %s: %w", url, storage.ErrNotFound)
 	}
@@ -46,20 +34,8 @@ func (db *DB) Feeds(ctx context.Context) ([]storage.Feed, error) {
 		return nil, err
 	}
 	defer db.leave()
-	rows, err := db.db.QueryContext(ctx, `SELECT `+feedCols+` FROM feeds f ORDER BY f.url COLLATE "C"`)
+	fs, err := sqlstore.Feeds(db.db.QueryContext(ctx, `SELECT `+sqlstore.FeedCols+` FROM feeds f ORDER BY f.url COLLATE "C"`))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list feeds: %w", wrap(err))
-	}
-	defer rows.Close()
-	var fs []storage.Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: list feeds: %w", err)
-		}
-		fs = append(fs, f)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: list feeds: %w", wrap(err))
 	}
 	return fs, nil
@@ -71,15 +47,10 @@ const pageQuery = `SELECT s.id, s.uid, s.rep_item_id, s.published, s.updated FRO
 	WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM items t WHERE t.story_id = s.id AND t.tags ? $1::text)
 	ORDER BY s.published DESC, s.id DESC LIMIT $2`
 
-const storiesQuery = `WITH page AS (` + pageQuery + `)
-	SELECT p.id, p.uid, p.published, p.updated, i.title, i.url, i.summary, i.content, i.author, i.lang,
-		i.categories, i.feed_title, i.feed_url, coalesce(f.site_url, '')
-	FROM page p JOIN items i ON i.id = p.rep_item_id LEFT JOIN feeds f ON f.url = i.feed_url
-	ORDER BY p.published DESC, p.id DESC`
-
-const relatedQuery = `WITH page AS (` + pageQuery + `)
-	SELECT i.story_id, i.url, i.feed_title FROM page p JOIN items i ON i.story_id = p.id
-	WHERE i.id <> p.rep_item_id ORDER BY i.story_id, i.published, i.id`
+var (
+	storiesQuery = sqlstore.StoriesQuery(pageQuery)
+	relatedQuery = sqlstore.RelatedQuery(pageQuery)
+)
 
 // Stories returns the newest stories first by their representative's
 // publication time, each with its source and the links of its other
@@ -114,63 +85,9 @@ func (db *DB) stories(ctx context.Context, q storage.StoryQuery) ([]feeds.Story,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var stories []feeds.Story
-	index := make(map[int64]int)
-	for rows.Next() {
-		var s feeds.Story
-		var id, pub, upd int64
-		var cats sql.NullString
-		if err := rows.Scan(&id, &s.ID, &pub, &upd, &s.Title, &s.URL, &s.Summary, &s.Content, &s.Author,
-			&s.Lang, &cats, &s.Source.Title, &s.Source.FeedURL, &s.Source.SiteURL); err != nil {
-			return nil, err
-		}
-		s.Published, s.Updated = unnanos(pub), unnanos(upd)
-		if s.Categories, err = unlist(cats); err != nil {
-			return nil, err
-		}
-		index[id] = len(stories)
-		stories = append(stories, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	if len(stories) == 0 {
-		return nil, nil
-	}
-	rows, err = sqltx.QueryContext(ctx, relatedQuery, tag, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var id int64
-	var l feeds.Link
-	for rows.Next() {
-		if err := rows.Scan(&id, &l.URL, &l.Title); err != nil {
-			return nil, err
-		}
-		n, ok := index[id]
-		if !ok {
-			continue
-		}
-		addRelated(&stories[n], l)
-	}
-	return stories, rows.Err()
-}
-
-// addRelated appends l to s.Related unless its URL is empty, the
-// representative's, or already listed.
-func addRelated(s *feeds.Story, l feeds.Link) {
-	if l.URL == "" || l.URL == s.URL {
-		return
-	}
-	for _, r := range s.Related {
-		if r.URL == l.URL {
-			return
-		}
-	}
-	s.Related = append(s.Related, l)
+	return sqlstore.Stories(rows, func() (*sql.Rows, error) {
+		return sqltx.QueryContext(ctx, relatedQuery, tag, limit)
+	})
 }
 
 // Revision returns a number that changes whenever a story is created or

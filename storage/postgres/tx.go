@@ -3,26 +3,21 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 // pgx prepares and caches each statement per connection on first use.
-const itemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
-	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
-	i.first_seen, i.feed_title`
-
 const (
-	qItem       = `SELECT ` + itemCols + ` FROM items i WHERE i.feed_url = $1 AND i.guid = $2`
+	qItem       = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = $1 AND i.guid = $2`
 	qItemState  = `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = $1 AND guid = $2`
-	qItemsByURL = `SELECT ` + itemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`
+	qItemsByURL = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`
 	// Five indexed lookups, one per band and one by title key.
-	qCandidates = `SELECT ` + itemCols + ` FROM items i WHERE i.id IN (
+	qCandidates = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.id IN (
 		SELECT rep_item_id FROM stories WHERE band0 = $1 AND published BETWEEN $6 AND $7
 		UNION SELECT rep_item_id FROM stories WHERE band1 = $2 AND published BETWEEN $6 AND $7
 		UNION SELECT rep_item_id FROM stories WHERE band2 = $3 AND published BETWEEN $6 AND $7
@@ -70,13 +65,7 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 	if f.URL == "" {
 		return errors.New("postgres: save feed: empty URL")
 	}
-	state := f.State
-	if state == "" {
-		state = storage.StateNew
-	}
-	_, err := t.tx.ExecContext(ctx, qPutFeed, f.URL, f.FetchURL, f.Title, f.SiteURL, f.ETag,
-		f.LastModified, f.BodyHash, state, f.HTTPStatus, f.Errors, f.LastError,
-		nanos(f.LastFetch), nanos(f.LastSuccess), nanos(f.NextPoll))
+	_, err := t.tx.ExecContext(ctx, qPutFeed, sqlstore.FeedArgs(f)...)
 	if err != nil {
 		return fmt.Errorf("postgres: save feed %s: %w", f.URL, wrap(err))
 	}
@@ -84,7 +73,7 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 }
 
 func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, error) {
-	it, err := scanItem(t.tx.QueryRowContext(ctx, qItem, feedURL, guid))
+	it, err := sqlstore.ScanItem(t.tx.QueryRowContext(ctx, qItem, feedURL, guid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Item{}, fmt.Errorf("postgres: item %s of %s: %w", guid, feedURL, storage.ErrNotFound)
 	}
@@ -98,9 +87,9 @@ func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 	if canonicalURL == "" {
 		return nil, nil
 	}
-	items, err := queryItems(ctx, t.tx, qItemsByURL, canonicalURL)
+	items, err := sqlstore.Items(t.tx.QueryContext(ctx, qItemsByURL, canonicalURL))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: items by URL %s: %w", canonicalURL, err)
+		return nil, fmt.Errorf("postgres: items by URL %s: %w", canonicalURL, wrap(err))
 	}
 	return items, nil
 }
@@ -111,9 +100,10 @@ func (t *tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time)
 	if k.Title != "" {
 		title = sql.NullString{String: k.Title, Valid: true}
 	}
-	items, err := queryItems(ctx, t.tx, qCandidates, b[0], b[1], b[2], b[3], title, nanos(from), nanos(to))
+	items, err := sqlstore.Items(t.tx.QueryContext(ctx, qCandidates, b[0], b[1], b[2], b[3], title,
+		sqlstore.Nanos(from), sqlstore.Nanos(to)))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: candidates for %q: %w", k.Title, err)
+		return nil, fmt.Errorf("postgres: candidates for %q: %w", k.Title, wrap(err))
 	}
 	return items, nil
 }
@@ -135,7 +125,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	err := t.tx.QueryRowContext(ctx, qItemState, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
 	switch {
 	case err == nil:
-		it.ID, it.StoryID, it.FirstSeen = id, storyID, unnanos(firstSeen)
+		it.ID, it.StoryID, it.FirstSeen = id, storyID, sqlstore.Time(firstSeen)
 		if hash == it.Hash {
 			return false, nil
 		}
@@ -146,12 +136,12 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	if it.FirstSeen.IsZero() {
 		it.FirstSeen = t.now
 	}
-	pub := nanos(it.Published)
+	pub := sqlstore.Nanos(it.Published)
 	b := it.Keys.Bands()
 	if it.StoryID == 0 {
 		var sid, iid int64
 		err := t.tx.QueryRowContext(ctx, qInsertStory, storage.StoryUID(it.FeedURL, it.GUID),
-			pub, max(pub, nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3],
+			pub, max(pub, sqlstore.Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3],
 			int64(it.Keys.SimHash)).Scan(&sid, &iid)
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
@@ -163,7 +153,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		t.dirty = true
 		return true, nil
 	}
-	upd := max(pub, nanos(it.Updated), nanos(t.now))
+	upd := max(pub, sqlstore.Nanos(it.Updated), sqlstore.Nanos(t.now))
 	var spub int64
 	err = t.tx.QueryRowContext(ctx, qStoryTouch, upd, it.StoryID).Scan(&spub)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -190,17 +180,17 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 // next of the sequence) and sets it.ID.
 func (t *tx) insertItem(ctx context.Context, it *storage.Item, id sql.NullInt64, storyID int64) error {
 	return t.tx.QueryRowContext(ctx, qInsertItem, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
-		it.Title, it.Summary, it.Content, it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash,
-		it.Keys.Title, int64(it.Keys.SimHash), nanos(it.Published), nanos(it.Updated), nanos(it.FirstSeen),
-		it.FeedTitle).Scan(&it.ID)
+		it.Title, it.Summary, it.Content, it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags),
+		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated),
+		sqlstore.Nanos(it.FirstSeen), it.FeedTitle).Scan(&it.ID)
 }
 
 // change rewrites the stored item it.ID in place and makes the story's
 // earliest item its representative again.
 func (t *tx) change(ctx context.Context, it *storage.Item) error {
 	_, err := t.tx.ExecContext(ctx, qUpdateItem, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
-		it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash, it.Keys.Title, int64(it.Keys.SimHash),
-		nanos(it.Published), nanos(it.Updated), it.FeedTitle, it.ID)
+		it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags), it.Hash, it.Keys.Title,
+		int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), it.FeedTitle, it.ID)
 	if err != nil {
 		return err
 	}
@@ -210,95 +200,11 @@ func (t *tx) change(ctx context.Context, it *storage.Item) error {
 		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
 	}
 	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
-	upd := max(nanos(it.Published), nanos(it.Updated), nanos(t.now))
+	upd := max(sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), sqlstore.Nanos(t.now))
 	if _, err := t.tx.ExecContext(ctx, qStoryRep, rep, pub, upd, urlKey, titleKey,
 		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
 		return fmt.Errorf("update story %d: %w", it.StoryID, err)
 	}
 	t.dirty = true
 	return nil
-}
-
-// rowScanner is *sql.Row or *sql.Rows.
-type rowScanner interface{ Scan(...any) error }
-
-func scanItem(r rowScanner) (storage.Item, error) {
-	var it storage.Item
-	var cats, tags sql.NullString
-	var simhash, pub, upd, seen int64
-	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
-		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
-		&seen, &it.FeedTitle)
-	if err != nil {
-		return it, err
-	}
-	it.Keys.SimHash = uint64(simhash)
-	it.Published, it.Updated, it.FirstSeen = unnanos(pub), unnanos(upd), unnanos(seen)
-	if it.Categories, err = unlist(cats); err == nil {
-		it.Tags, err = unlist(tags)
-	}
-	return it, err
-}
-
-func queryItems(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]storage.Item, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer rows.Close()
-	var items []storage.Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return items, wrap(rows.Err())
-}
-
-// Times are stored as unix nanoseconds in UTC; 0 is the zero time. Times
-// outside the years 1678–2262 are clamped.
-var (
-	minTime = time.Unix(0, math.MinInt64+1)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-func nanos(t time.Time) int64 {
-	switch {
-	case t.IsZero():
-		return 0
-	case t.Before(minTime):
-		return math.MinInt64 + 1
-	case t.After(maxTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func unnanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-// list encodes a string list as a JSON array, NULL when empty.
-func list(s []string) any {
-	if len(s) == 0 {
-		return nil
-	}
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-func unlist(s sql.NullString) ([]string, error) {
-	if !s.Valid || s.String == "" {
-		return nil, nil
-	}
-	var l []string
-	if err := json.Unmarshal([]byte(s.String), &l); err != nil {
-		return nil, fmt.Errorf("decode list %.40q: %w", s.String, err)
-	}
-	return l, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/storagetest"
 )
 
 // benchSizes are the store sizes of BenchmarkCandidates and
@@ -68,31 +69,7 @@ func BenchmarkPutItem(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	const batch = 20
-	items := make([]storage.Item, batch)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i += batch {
-		n := min(batch, b.N-i)
-		for j := range n {
-			items[j] = benchItem(i + j)
-		}
-		err := db.Update(b.Context(), func(tx storage.Tx) error {
-			for j := range n {
-				if j%4 == 3 {
-					items[j].StoryID = items[j-1].StoryID
-				}
-				if _, err := tx.PutItem(b.Context(), &items[j]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
+	storagetest.BenchPutItem(b, db, benchItem)
 }
 
 // BenchmarkPutItemUnchanged stores items again with the same hash, in

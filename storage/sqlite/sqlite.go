@@ -25,9 +25,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +34,7 @@ import (
 	msqlite "modernc.org/sqlite"
 
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 var _ storage.Store = (*DB)(nil)
@@ -80,9 +79,7 @@ type DB struct {
 	wstmts [numStmts]*sql.Stmt // prepared on wconn
 	rstmts [numStmts]*sql.Stmt // prepared on read
 
-	mu     sync.Mutex
-	closed bool
-	active sync.WaitGroup
+	gate sqlstore.Gate // running calls; Close waits for them
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -212,71 +209,32 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.write.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", wrap(err))
 	}
-	files, err := loadMigrations(migrations)
+	pending, err := sqlstore.Pending(migrations, have)
 	if err != nil {
 		return err
 	}
-	if latest := files[len(files)-1].version; have > latest {
-		return fmt.Errorf("database schema version %d is newer than this feedmerge supports (%d); upgrade feedmerge", have, latest)
-	}
-	for _, m := range files {
-		if m.version <= have {
-			continue
-		}
+	for _, m := range pending {
 		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migrate to %s: %w", m.name, err)
+			return fmt.Errorf("migrate to %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-func (db *DB) apply(ctx context.Context, m migration) error {
+func (db *DB) apply(ctx context.Context, m sqlstore.Migration) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return wrap(err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
-		m.version, time.Now().UnixNano()); err != nil {
+		m.Version, time.Now().UnixNano()); err != nil {
 		return wrap(err)
 	}
 	return wrap(tx.Commit())
-}
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads NNNN_name.sql files from fsys, ordered by version.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := name[strings.LastIndexByte(name, '/')+1:]
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name does not start with a version number", name)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("no migrations embedded")
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
 }
 
 func (db *DB) now() time.Time {
@@ -288,16 +246,13 @@ func (db *DB) now() time.Time {
 
 // enter registers a running call; Close waits for it to leave.
 func (db *DB) enter() error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.closed {
+	if !db.gate.Enter() {
 		return errClosed
 	}
-	db.active.Add(1)
 	return nil
 }
 
-func (db *DB) leave() { db.active.Done() }
+func (db *DB) leave() { db.gate.Leave() }
 
 // Update runs fn in one write transaction, committing when fn returns nil.
 // Concurrent calls run one after another.
@@ -368,14 +323,9 @@ func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
 // Close waits for running calls, checkpoints the WAL into the database
 // file and closes it.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	if !db.gate.Close() {
 		return nil
 	}
-	db.closed = true
-	db.mu.Unlock()
-	db.active.Wait()
 	db.stop()
 	db.ckptWG.Wait()
 	var errs []error

@@ -3,14 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 // Statements prepared once per DB on each pool.
@@ -35,17 +33,13 @@ const (
 	numStmts
 )
 
-const itemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
-	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
-	i.first_seen, i.feed_title`
-
 var queries = [numStmts]string{
-	stItem:       `SELECT ` + itemCols + ` FROM items i WHERE i.feed_url = ? AND i.guid = ?`,
+	stItem:       `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = ? AND i.guid = ?`,
 	stItemState:  `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = ? AND guid = ?`,
-	stItemsByURL: `SELECT ` + itemCols + ` FROM items i WHERE i.url_key = ? ORDER BY i.published, i.id`,
+	stItemsByURL: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = ? ORDER BY i.published, i.id`,
 	// Five indexed lookups, one per band and one by title key; the
 	// window applies to each so every lookup is a range of one index.
-	stCandidates: `SELECT ` + itemCols + ` FROM items i WHERE i.id IN (
+	stCandidates: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.id IN (
 		SELECT s0.rep_item_id FROM stories s0 WHERE s0.band0 = ?1 AND s0.published BETWEEN ?6 AND ?7
 		UNION ALL SELECT s1.rep_item_id FROM stories s1 WHERE s1.band1 = ?2 AND s1.published BETWEEN ?6 AND ?7
 		UNION ALL SELECT s2.rep_item_id FROM stories s2 WHERE s2.band2 = ?3 AND s2.published BETWEEN ?6 AND ?7
@@ -125,13 +119,7 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 	if f.URL == "" {
 		return errors.New("sqlite: save feed: empty URL")
 	}
-	state := f.State
-	if state == "" {
-		state = storage.StateNew
-	}
-	_, err := t.stmt(stPutFeed).ExecContext(ctx, f.URL, f.FetchURL, f.Title, f.SiteURL, f.ETag,
-		f.LastModified, f.BodyHash, state, f.HTTPStatus, f.Errors, f.LastError,
-		nanos(f.LastFetch), nanos(f.LastSuccess), nanos(f.NextPoll))
+	_, err := t.stmt(stPutFeed).ExecContext(ctx, sqlstore.FeedArgs(f)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: save feed %s: %w", f.URL, wrap(err))
 	}
@@ -143,7 +131,7 @@ func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, erro
 		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, err)
 	}
 	ctx = t.ctx
-	it, err := scanItem(t.stmt(stItem).QueryRowContext(ctx, feedURL, guid))
+	it, err := sqlstore.ScanItem(t.stmt(stItem).QueryRowContext(ctx, feedURL, guid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, storage.ErrNotFound)
 	}
@@ -161,9 +149,9 @@ func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 	if canonicalURL == "" {
 		return nil, nil
 	}
-	items, err := queryItems(ctx, t.stmt(stItemsByURL), canonicalURL)
+	items, err := sqlstore.Items(t.stmt(stItemsByURL).QueryContext(ctx, canonicalURL))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: items by URL %s: %w", canonicalURL, err)
+		return nil, fmt.Errorf("sqlite: items by URL %s: %w", canonicalURL, wrap(err))
 	}
 	return items, nil
 }
@@ -178,9 +166,10 @@ func (t *tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time)
 	if k.Title != "" {
 		title = k.Title
 	}
-	items, err := queryItems(ctx, t.stmt(stCandidates), b[0], b[1], b[2], b[3], title, nanos(from), nanos(to))
+	items, err := sqlstore.Items(t.stmt(stCandidates).QueryContext(ctx, b[0], b[1], b[2], b[3], title,
+		sqlstore.Nanos(from), sqlstore.Nanos(to)))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, err)
+		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, wrap(err))
 	}
 	return items, nil
 }
@@ -205,7 +194,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	err := t.stmt(stItemState).QueryRowContext(ctx, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
 	switch {
 	case err == nil:
-		it.ID, it.StoryID, it.FirstSeen = id, storyID, unnanos(firstSeen)
+		it.ID, it.StoryID, it.FirstSeen = id, storyID, sqlstore.Time(firstSeen)
 		if hash == it.Hash {
 			return false, nil
 		}
@@ -221,7 +210,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 			return false, fmt.Errorf("next IDs: %w", err)
 		}
 	}
-	pub := nanos(it.Published)
+	pub := sqlstore.Nanos(it.Published)
 	b := it.Keys.Bands()
 	if it.StoryID == 0 {
 		// The item goes first: the foreign key to its story is checked
@@ -231,7 +220,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 			return false, err
 		}
 		_, err := t.stmt(stInsertStory).ExecContext(ctx, sid, id, storage.StoryUID(it.FeedURL, it.GUID),
-			pub, max(pub, nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
+			pub, max(pub, sqlstore.Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
 		}
@@ -241,7 +230,7 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		t.dirty = true
 		return true, nil
 	}
-	upd := max(pub, nanos(it.Updated), nanos(t.now))
+	upd := max(pub, sqlstore.Nanos(it.Updated), sqlstore.Nanos(t.now))
 	var spub int64
 	err = t.stmt(stStoryTouch).QueryRowContext(ctx, upd, it.StoryID).Scan(&spub)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -268,8 +257,9 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 
 func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64) error {
 	_, err := t.stmt(stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
-		it.Title, it.Summary, it.Content, it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash,
-		it.Keys.Title, int64(it.Keys.SimHash), nanos(it.Published), nanos(it.Updated), nanos(it.FirstSeen), it.FeedTitle)
+		it.Title, it.Summary, it.Content, it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags),
+		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated),
+		sqlstore.Nanos(it.FirstSeen), it.FeedTitle)
 	return err
 }
 
@@ -277,8 +267,8 @@ func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64
 // earliest item its representative again.
 func (t *tx) change(ctx context.Context, it *storage.Item) error {
 	_, err := t.stmt(stUpdateItem).ExecContext(ctx, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
-		it.Author, it.Lang, list(it.Categories), list(it.Tags), it.Hash, it.Keys.Title, int64(it.Keys.SimHash),
-		nanos(it.Published), nanos(it.Updated), it.FeedTitle, it.ID)
+		it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags), it.Hash, it.Keys.Title,
+		int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), it.FeedTitle, it.ID)
 	if err != nil {
 		return err
 	}
@@ -292,98 +282,11 @@ func (t *tx) change(ctx context.Context, it *storage.Item) error {
 		return fmt.Errorf("story %d: %w", it.StoryID, err)
 	}
 	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
-	upd := max(supd, nanos(it.Published), nanos(it.Updated), nanos(t.now))
+	upd := max(supd, sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), sqlstore.Nanos(t.now))
 	if _, err := t.stmt(stStoryRep).ExecContext(ctx, rep, pub, upd, urlKey, titleKey,
 		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
 		return fmt.Errorf("update story %d: %w", it.StoryID, err)
 	}
 	t.dirty = true
 	return nil
-}
-
-// rowScanner is *sql.Row or *sql.Rows.
-type rowScanner interface{ Scan(...any) error }
-
-func scanItem(r rowScanner) (storage.Item, error) {
-	var it storage.Item
-	var cats, tags sql.NullString
-	var simhash, pub, upd, seen int64
-	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
-		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
-		&seen, &it.FeedTitle)
-	if err != nil {
-		return it, err
-	}
-	it.Keys.SimHash = uint64(simhash)
-	it.Published, it.Updated, it.FirstSeen = unnanos(pub), unnanos(upd), unnanos(seen)
-	if it.Categories, err = unlist(cats); err == nil {
-		it.Tags, err = unlist(tags)
-	}
-	return it, err
-}
-
-func queryItems(ctx context.Context, s *sql.Stmt, args ...any) ([]storage.Item, error) {
-	rows, err := s.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer rows.Close()
-	var items []storage.Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return items, wrap(rows.Err())
-}
-
-// Times are stored as unix nanoseconds in UTC; 0 is the zero time. Times
-// outside the years 1678–2262 are clamped.
-var (
-	minTime = time.Unix(0, math.MinInt64+1)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-func nanos(t time.Time) int64 {
-	switch {
-	case t.IsZero():
-		return 0
-	case t.Before(minTime):
-		return math.MinInt64 + 1
-	case t.After(maxTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func unnanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-// list encodes a string list as a JSON array, NULL when empty.
-func list(s []string) any {
-	if len(s) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	e := json.NewEncoder(&b)
-	e.SetEscapeHTML(false)
-	e.Encode(s)
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func unlist(s sql.NullString) ([]string, error) {
-	if !s.Valid || s.String == "" {
-		return nil, nil
-	}
-	var l []string
-	if err := json.Unmarshal([]byte(s.String), &l); err != nil {
-		return nil, fmt.Errorf("decode list %.40q: %w", s.String, err)
-	}
-	return l, nil
 }

@@ -1,6 +1,6 @@
 // Package storagetest is the conformance suite every storage.Store
 // backend runs: Run checks the documented behaviour of each method against
-// a real database.
+// a real database. BenchPutItem is the write benchmark they share.
 package storagetest
 
 import (

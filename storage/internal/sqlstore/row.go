@@ -1,0 +1,159 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// FeedCols are the columns ScanFeed reads, of the feeds table aliased f,
+// ending with the feed's item count.
+const FeedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modified, f.body_hash, f.state,
+	f.http_status, f.errors, f.last_error, f.last_fetch, f.last_success, f.next_poll,
+	(SELECT count(*) FROM items i WHERE i.feed_url = f.url)`
+
+// ItemCols are the columns ScanItem reads, of the items table aliased i.
+const ItemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
+	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
+	i.first_seen, i.feed_title`
+
+// Scanner is *sql.Row or *sql.Rows.
+type Scanner interface{ Scan(...any) error }
+
+// ScanFeed reads a row of FeedCols. It returns the error of r.Scan, such
+// as sql.ErrNoRows.
+func ScanFeed(r Scanner) (storage.Feed, error) {
+	var f storage.Feed
+	var fetch, success, next int64
+	err := r.Scan(&f.URL, &f.FetchURL, &f.Title, &f.SiteURL, &f.ETag, &f.LastModified, &f.BodyHash, &f.State,
+		&f.HTTPStatus, &f.Errors, &f.LastError, &fetch, &success, &next, &f.Items)
+	f.LastFetch, f.LastSuccess, f.NextPoll = Time(fetch), Time(success), Time(next)
+	return f, err
+}
+
+// Feeds reads every row of FeedCols from rows and closes them. err is the
+// error of the query that returned rows; Feeds returns it when it is not
+// nil, so that a query's results can be passed on as they are.
+func Feeds(rows *sql.Rows, err error) ([]storage.Feed, error) {
+	return scanAll(rows, err, ScanFeed)
+}
+
+// FeedArgs returns the values of f to store, in the order of the feeds
+// table's columns url, fetch_url, title, site_url, etag, last_modified,
+// body_hash, state, http_status, errors, last_error, last_fetch,
+// last_success and next_poll. An empty State is stored as
+// storage.StateNew.
+func FeedArgs(f storage.Feed) []any {
+	state := f.State
+	if state == "" {
+		state = storage.StateNew
+	}
+	return []any{f.URL, f.FetchURL, f.Title, f.SiteURL, f.ETag,
+		f.LastModified, f.BodyHash, state, f.HTTPStatus, f.Errors, f.LastError,
+		Nanos(f.LastFetch), Nanos(f.LastSuccess), Nanos(f.NextPoll)}
+}
+
+// ScanItem reads a row of ItemCols. It returns the error of r.Scan, such
+// as sql.ErrNoRows, or of decoding a list column.
+func ScanItem(r Scanner) (storage.Item, error) {
+	var it storage.Item
+	var cats, tags sql.NullString
+	var simhash, pub, upd, seen int64
+	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
+		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
+		&seen, &it.FeedTitle)
+	if err != nil {
+		return it, err
+	}
+	it.Keys.SimHash = uint64(simhash)
+	it.Published, it.Updated, it.FirstSeen = Time(pub), Time(upd), Time(seen)
+	if it.Categories, err = Unlist(cats); err == nil {
+		it.Tags, err = Unlist(tags)
+	}
+	return it, err
+}
+
+// Items reads every row of ItemCols from rows and closes them. err is the
+// error of the query that returned rows; Items returns it when it is not
+// nil, so that a query's results can be passed on as they are.
+func Items(rows *sql.Rows, err error) ([]storage.Item, error) {
+	return scanAll(rows, err, ScanItem)
+}
+
+// scanAll reads every row with scan and closes rows, or returns err.
+func scanAll[T any](rows *sql.Rows, err error, scan func(Scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var all []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, v)
+	}
+	return all, rows.Err()
+}
+
+// Times are stored as unix nanoseconds in UTC; 0 is the zero time. Times
+// outside the years 1678–2262 are clamped.
+var (
+	minTime = time.Unix(0, math.MinInt64+1)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// Nanos returns t as stored: unix nanoseconds, 0 for the zero time, and
+// times outside the years 1678–2262 clamped to the nearest that fits.
+func Nanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minTime):
+		return math.MinInt64 + 1
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// Time returns the time stored as n by Nanos, in UTC.
+func Time(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// List encodes a string list as a JSON array, nil (NULL) when empty. It
+// writes strings without escaping <, > and &, so a plain string stands
+// verbatim between quotes in the result.
+func List(s []string) any {
+	if len(s) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	e.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// Unlist decodes a list written by List; NULL or empty is an empty list.
+// It fails if s is not a JSON array of strings.
+func Unlist(s sql.NullString) ([]string, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var l []string
+	if err := json.Unmarshal([]byte(s.String), &l); err != nil {
+		return nil, fmt.Errorf("decode list %.40q: %w", s.String, err)
+	}
+	return l, nil
+}
