@@ -63,7 +63,8 @@ func (s *Service) feedHandler(cfg *Config) http.Handler {
 		Stories: func(ctx context.Context) ([]feeds.Story, error) {
 			return s.store.Stories(ctx, storage.StoryQuery{Limit: limit})
 		},
-		Logger: s.log,
+		Logger:  s.log,
+		Entries: &s.entries,
 	}
 }
 

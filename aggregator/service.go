@@ -15,6 +15,7 @@ import (
 
 	"github.com/feedmerge/feedmerge/aggregator/dedupe"
 	"github.com/feedmerge/feedmerge/aggregator/fetch"
+	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
 )
 
@@ -43,8 +44,9 @@ type Service struct {
 	running map[string]bool
 	changed chan struct{} // signalled when the configuration changes
 
-	writeMu sync.Mutex // serialises this service's writes, so recent follows commit order
-	recent  recent     // items stored lately, for re-checking story decisions
+	entries feeds.EntryCache // rendered entries of the merged feed, across revisions
+	writeMu sync.Mutex       // serialises this service's writes, so recent follows commit order
+	recent  recent           // items stored lately, for re-checking story decisions
 }
 
 // feedConfig is one configured feed with its parsed schedule.

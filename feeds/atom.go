@@ -1,7 +1,10 @@
 package feeds
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"time"
 
@@ -24,7 +27,6 @@ type atomFeed struct {
 	Updated string              `xml:"updated"`
 	Links   []atomLink          `xml:"link"`
 	Author  *gorilla.AtomAuthor `xml:"author"`
-	Entries []*atomEntry        `xml:"entry"`
 }
 
 type atomEntry struct {
@@ -65,15 +67,15 @@ func atomTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// renderAtom writes stories as an RFC 4287 Atom feed.
-func renderAtom(w io.Writer, m Meta, stories []Story) error {
+// renderAtom writes stories as an RFC 4287 Atom feed, taking the entries
+// of unchanged stories from cache when it is not nil.
+func renderAtom(w io.Writer, m Meta, stories []Story, cache *EntryCache) error {
 	f := &atomFeed{
 		Xmlns:   atomNS,
 		ID:      scrub(m.ID),
 		Title:   scrub(m.Title),
 		Updated: atomTime(feedUpdated(m, stories)),
 		Author:  person(m.Title),
-		Entries: make([]*atomEntry, 0, len(stories)),
 	}
 	if f.Author.Name == "" {
 		f.Author.Name = "feedmerge"
@@ -84,6 +86,21 @@ func renderAtom(w io.Writer, m Meta, stories []Story) error {
 	if m.SiteURL != "" {
 		f.Links = append(f.Links, atomLink{Href: scrub(m.SiteURL), Rel: "alternate", Type: "text/html"})
 	}
+	// The feed's own elements, then each entry spliced in before
+	// </feed>, byte for byte what encoding the whole document gives.
+	var head bytes.Buffer
+	enc := xml.NewEncoder(&head)
+	enc.Indent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return err
+	}
+	end := bytes.LastIndex(head.Bytes(), []byte("\n</feed>"))
+	if end < 0 {
+		return errors.New("render atom: unexpected feed encoding")
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	bw.Write(head.Bytes()[:end])
 	seen := make(map[string]bool, len(stories))
 	for i := range stories {
 		s := &stories[i]
@@ -91,9 +108,15 @@ func renderAtom(w io.Writer, m Meta, stories []Story) error {
 			continue // an Atom id names one entry
 		}
 		seen[s.ID] = true
-		f.Entries = append(f.Entries, atomStory(s))
+		e, err := atomEntryXML(s, cache)
+		if err != nil {
+			return err
+		}
+		bw.WriteByte('\n')
+		bw.Write(e)
 	}
-	return writeXML(w, f)
+	bw.WriteString("\n</feed>\n")
+	return bw.Flush()
 }
 
 // atomStory builds the entry of one story.

@@ -31,6 +31,10 @@ type Handler struct {
 	Stories func(ctx context.Context) ([]Story, error)
 	// Logger receives storage failures; nil means slog.Default().
 	Logger *slog.Logger
+	// Entries, when set, keeps rendered entries across revisions (and
+	// across Handlers sharing it), so a new revision renders only the
+	// stories that changed.
+	Entries *EntryCache
 
 	mu    sync.Mutex // serialises rendering so one revision renders once
 	cache atomic.Pointer[rendition]
@@ -126,7 +130,7 @@ func (h *Handler) rendition(ctx context.Context) (*rendition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read stories at revision %d: %w", rev, err)
 	}
-	rd, err := render(h.Meta, rev, stories)
+	rd, err := render(h.Meta, rev, stories, h.Entries)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +139,9 @@ func (h *Handler) rendition(ctx context.Context) (*rendition, error) {
 }
 
 // render renders stories at revision rev.
-func render(m Meta, rev int64, stories []Story) (*rendition, error) {
+func render(m Meta, rev int64, stories []Story, entries *EntryCache) (*rendition, error) {
 	var buf bytes.Buffer
-	if err := Render(&buf, m, stories, FormatAtom); err != nil {
+	if err := renderAtom(&buf, m, stories, entries); err != nil {
 		return nil, err
 	}
 	var gz bytes.Buffer

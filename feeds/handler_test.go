@@ -268,13 +268,13 @@ func TestHandlerConcurrent(t *testing.T) {
 }
 
 func TestMetaChangesETag(t *testing.T) {
-	a, err := render(testMeta, 7, nil)
+	a, err := render(testMeta, 7, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := testMeta
 	m.Title = "Renamed"
-	b, err := render(m, 7, nil)
+	b, err := render(m, 7, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func Render(w io.Writer, m Meta, stories []Story, f Format) error {
 	var err error
 	switch f {
 	case FormatAtom:
-		err = renderAtom(w, m, stories)
+		err = renderAtom(w, m, stories, nil)
 	case FormatRSS:
 		err = renderRSS(w, m, stories)
 	case FormatJSON:

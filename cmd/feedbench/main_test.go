@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -19,10 +20,13 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
+	if !regexp.MustCompile(`3 full downloads of unchanged feeds with validators +0 `).MatchString(out.String()) {
+		t.Error("output lacks zero full downloads of unchanged feeds")
+	}
 	for _, want := range []string{
 		"1 floor", "2 first full poll", "items stored 120 of 120 served, lost 0",
-		"3 re-poll", "3 full downloads of unchanged feeds with validators  0 ",
-		"4 peak RSS", "5 GET /feed.atom", "6 store + dedupe at 20000 stories",
+		"3 re-poll", "4 peak RSS", "5 GET /feed.atom", "uncached cold", "uncached after a change",
+		"6 store + dedupe at 20000 stories",
 	} {
 		if raceEnabled && strings.HasPrefix(want, "6 ") {
 			continue
