@@ -297,3 +297,23 @@ func TestDaemonReloadsAndStops(t *testing.T) {
 		t.Fatal("run did not stop")
 	}
 }
+
+func TestUnusableDatabase(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "bad.db")
+	if err := os.WriteFile(notDB, []byte("this is not a database"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{filepath.Join(dir, "missing", "dir", "x.db"), notDB} {
+		cfg := writeConfig(t, fmt.Sprintf("database: %s\nfeeds:\n  - url: https://a.example/rss.xml\n", db))
+		for _, cmd := range []string{"once", "status", "export"} {
+			code, _, errs := run(t, cmd, "-config", cfg)
+			if code != exitFailure || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, db) {
+				t.Errorf("%s with database %s: code %d, stderr %q; want 1 and one line naming it", cmd, db, code, errs)
+			}
+		}
+	}
+	if data, _ := os.ReadFile(notDB); string(data) != "this is not a database" {
+		t.Errorf("the file that is not a database was changed: %q", data)
+	}
+}
