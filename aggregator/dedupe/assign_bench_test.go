@@ -18,12 +18,24 @@ import (
 	"github.com/feedmerge/feedmerge/storage/sqlite"
 )
 
-// Stored stories of the benchmark store: story i was published i×storyStep
-// before storeBase, so every store holds stories at the same density (2,880
-// a day, 17,280 in a ±72 hour window) and only its size differs.
+// Stored stories of the benchmark store: story i was published i×step
+// before storeBase, so the stores of one density differ only in how much
+// history they hold.
 var storeBase = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
-const storyStep = 30 * time.Second
+// densities are the steps between stored stories BenchmarkAssign runs
+// at, each with its store sizes: a story every 30 s (2,880 a day, 17,280 in
+// the ±72 h window: a large deployment, where only stores of 17,280 and
+// more fill the window), and one every 9 minutes (160 a day, 960 in the
+// window), where even the smallest store fills it, so the sizes compare
+// like for like.
+var densities = []struct {
+	step  time.Duration
+	sizes []int
+}{
+	{30 * time.Second, []int{1_000, 50_000, 1_000_000}},
+	{9 * time.Minute, []int{1_000, 1_000_000}},
+}
 
 // vocab is an invented vocabulary: words drawn from it with a Zipf
 // distribution share common words the way news text does, so SimHash
@@ -81,7 +93,7 @@ func (v *vocab) text(r *rand.Rand, z *rand.Zipf, n int, zh bool) string {
 
 // story returns stored story i: title, summary and publication time, the
 // same on every call.
-func (v *vocab) story(i int) (title, summary string, pub time.Time) {
+func (v *vocab) story(i int, step time.Duration) (title, summary string, pub time.Time) {
 	r := rand.New(rand.NewPCG(uint64(i), 1))
 	z := rand.NewZipf(r, 1.07, 2, uint64(len(v.words)-1))
 	zh := i%7 == 0
@@ -94,11 +106,11 @@ func (v *vocab) story(i int) (title, summary string, pub time.Time) {
 		title = strings.ToUpper(t[:1]) + t[1:]
 		summary = "<p>" + v.text(r, z, 30+r.IntN(60), false) + ".</p>"
 	}
-	return title, summary, storeBase.Add(-time.Duration(i) * storyStep)
+	return title, summary, storeBase.Add(-time.Duration(i) * step)
 }
 
-func storedItem(d *dedupe.Deduper, v *vocab, i int) storage.Item {
-	title, summary, pub := v.story(i)
+func storedItem(d *dedupe.Deduper, v *vocab, i int, step time.Duration) storage.Item {
+	title, summary, pub := v.story(i, step)
 	feed := i % 500
 	it := storage.Item{
 		Item: feeds.Item{
@@ -121,11 +133,11 @@ func storedItem(d *dedupe.Deduper, v *vocab, i int) storage.Item {
 // stored story i from another outlet (decorated title, dateline, summary
 // cut short, published an hour later), for odd n a new story published at
 // the time of story i.
-func probe(v *vocab, i, n int) storage.Item {
-	title, summary, pub := v.story(i)
+func probe(v *vocab, i, n int, step time.Duration) storage.Item {
+	title, summary, pub := v.story(i, step)
 	feed := 500 + n%100
 	if n%2 == 1 {
-		title, summary, _ = v.story(-1 - n)
+		title, summary, _ = v.story(-1-n, step)
 	} else {
 		title += " | Outlet " + strconv.Itoa(feed)
 		body := strings.TrimSuffix(strings.TrimPrefix(summary, "<p>"), "</p>")
@@ -157,10 +169,13 @@ func probe(v *vocab, i, n int) storage.Item {
 
 // fillStore opens a store in dir holding n stories of one item each,
 // written in one transaction.
-func fillStore(b *testing.B, dir string, v *vocab, n int) *sqlite.DB {
+func fillStore(b *testing.B, dir string, v *vocab, n int, step time.Duration) *sqlite.DB {
 	b.Helper()
 	ctx := context.Background()
 	path := filepath.Join(dir, fmt.Sprintf("%d.db", n))
+	if step != densities[0].step {
+		path = filepath.Join(dir, fmt.Sprintf("%d-%s.db", n, step))
+	}
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
@@ -179,7 +194,7 @@ func fillStore(b *testing.B, dir string, v *vocab, n int) *sqlite.DB {
 	for w := range workers {
 		wg.Go(func() {
 			for i := 1 + w; i <= n; i += workers {
-				items <- storedItem(d, v, i)
+				items <- storedItem(d, v, i, step)
 			}
 		})
 	}
@@ -207,87 +222,91 @@ func fillStore(b *testing.B, dir string, v *vocab, n int) *sqlite.DB {
 	return db
 }
 
-// benchStoreSizes are the store sizes of BenchmarkAssign.
-var benchStoreSizes = []int{1_000, 50_000, 1_000_000}
-
 // BenchmarkAssign measures Keys and Assign of one new item, in a read
-// transaction of a SQLite store holding 1,000 or 1,000,000 stories of
-// invented, varied text at the same density over time. Half the items are
+// transaction of a SQLite store holding 1,000 to 1,000,000 stories of
+// invented, varied text, at each of the densities. Half the items are
 // copies of a stored story, which they must join; half are new stories.
 // The cost per item must not grow with the store (issue: within 2x from
-// 1,000 to 1,000,000 stories). The million-story store takes a few
-// minutes to fill; -short leaves it out, and with FEEDMERGE_BENCH_DIR set
-// the stores are kept there and reused.
+// 1,000 to 1,000,000 stories). The million-story stores take a few
+// minutes each to fill; -short leaves them out, and with
+// FEEDMERGE_BENCH_DIR set the stores are kept there and reused.
 func BenchmarkAssign(b *testing.B) {
 	v := newVocab()
 	dir := os.Getenv("FEEDMERGE_BENCH_DIR") // keeps the filled stores for the next run
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	for _, n := range benchStoreSizes {
-		b.Run(fmt.Sprintf("stories=%d", n), func(b *testing.B) {
-			if testing.Short() && n > 1_000 {
-				b.Skip("fills a million stories")
-			}
-			db := fillStore(b, dir, v, n)
-			defer db.Close()
-			d := dedupe.New(dedupe.DefaultOptions())
-			ctx := b.Context()
-			// Stories away from the store's ends, so that the window holds
-			// as many stories on both sides as the store's density gives.
-			lo, hi := 1, n
-			if window := int(2 * dedupe.DefaultWindow / storyStep); n > 2*window {
-				lo, hi = n/4, n*3/4
-			}
-			// More distinct items than the Deduper caches, so that most
-			// candidates' features are not cached when they are compared.
-			r := rand.New(rand.NewPCG(3, uint64(n)))
-			probes := make([]storage.Item, 16_384)
-			stories := make([]string, len(probes))
-			for i := range probes {
-				s := lo + r.IntN(hi-lo+1)
-				probes[i], stories[i] = probe(v, s, i), "s"+strconv.Itoa(s)
-			}
-			var joined, copies, cands int
-			err := db.View(ctx, func(tx storage.Tx) error {
-				b.ResetTimer()
-				for i := 0; b.Loop(); i++ {
-					p := i % len(probes)
-					it := probes[p]
-					it.GUID = it.GUID + "-" + strconv.Itoa(i) // a new item every time
-					it.Hash = it.GUID
-					it.Keys = d.Keys(&it.Item)
-					dec, err := d.Assign(ctx, tx, &it)
-					if err != nil {
-						return err
-					}
-					if p%2 == 0 {
-						copies++
-						if dec.Match != nil && dec.Match.GUID == stories[p] {
-							joined++
-						}
-					}
-				}
-				b.StopTimer()
-				// Candidates per item, outside the timing.
-				for _, it := range probes[:200] {
-					it.Keys = d.Keys(&it.Item)
-					c, err := tx.Candidates(ctx, it.Keys, it.Published.Add(-dedupe.DefaultWindow), it.Published.Add(dedupe.DefaultWindow))
-					if err != nil {
-						return err
-					}
-					cands += len(c)
-				}
-				return nil
+	for _, dn := range densities {
+		perDay := int(24 * time.Hour / dn.step)
+		for _, n := range dn.sizes {
+			b.Run(fmt.Sprintf("perday=%d/stories=%d", perDay, n), func(b *testing.B) {
+				benchAssign(b, v, dir, n, dn.step)
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if copies > 0 && joined*100 < copies*95 {
-				b.Errorf("%d of %d copies joined their story, want at least 95%%", joined, copies)
-			}
-			b.ReportMetric(float64(cands)/200, "candidates/item")
-			b.ReportMetric(float64(joined)/float64(max(copies, 1)), "joined/copy")
-		})
+		}
 	}
+}
+
+func benchAssign(b *testing.B, v *vocab, dir string, n int, step time.Duration) {
+	if testing.Short() && n > 1_000 {
+		b.Skip("fills a million stories")
+	}
+	db := fillStore(b, dir, v, n, step)
+	defer db.Close()
+	d := dedupe.New(dedupe.DefaultOptions())
+	ctx := b.Context()
+	// Stories away from the store's ends, so that the window holds
+	// as many stories on both sides as the store's density gives.
+	lo, hi := 1, n
+	if window := int(2 * dedupe.DefaultWindow / step); n > 2*window {
+		lo, hi = n/4, n*3/4
+	}
+	// More distinct items than the Deduper caches, so that most
+	// candidates' features are not cached when they are compared.
+	r := rand.New(rand.NewPCG(3, uint64(n)))
+	probes := make([]storage.Item, 16_384)
+	stories := make([]string, len(probes))
+	for i := range probes {
+		s := lo + r.IntN(hi-lo+1)
+		probes[i], stories[i] = probe(v, s, i, step), "s"+strconv.Itoa(s)
+	}
+	var joined, copies, cands int
+	err := db.View(ctx, func(tx storage.Tx) error {
+		b.ResetTimer()
+		for i := 0; b.Loop(); i++ {
+			p := i % len(probes)
+			it := probes[p]
+			it.GUID = it.GUID + "-" + strconv.Itoa(i) // a new item every time
+			it.Hash = it.GUID
+			it.Keys = d.Keys(&it.Item)
+			dec, err := d.Assign(ctx, tx, &it)
+			if err != nil {
+				return err
+			}
+			if p%2 == 0 {
+				copies++
+				if dec.Match != nil && dec.Match.GUID == stories[p] {
+					joined++
+				}
+			}
+		}
+		b.StopTimer()
+		// Candidates per item, outside the timing.
+		for _, it := range probes[:200] {
+			it.Keys = d.Keys(&it.Item)
+			c, err := tx.Candidates(ctx, it.Keys, it.Published.Add(-dedupe.DefaultWindow), it.Published.Add(dedupe.DefaultWindow))
+			if err != nil {
+				return err
+			}
+			cands += len(c)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if copies > 0 && joined*100 < copies*95 {
+		b.Errorf("%d of %d copies joined their story, want at least 95%%", joined, copies)
+	}
+	b.ReportMetric(float64(cands)/200, "candidates/item")
+	b.ReportMetric(float64(joined)/float64(max(copies, 1)), "joined/copy")
 }

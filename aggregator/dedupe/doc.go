@@ -100,21 +100,26 @@
 //
 // BenchmarkAssign times Keys and Assign of one new item (half of them
 // copies of a stored story, which all join it; half new stories) in a
-// SQLite store of invented, varied stories published 30 seconds apart,
-// so that the 72 hour window holds 1,000 stories of the smallest store and
-// 17,280 of the larger ones. On a 2-core Xeon, median of three runs:
+// SQLite store of invented, varied stories at two densities: one story
+// every 30 seconds (17,280 in the ±72 hour window, which only stores of
+// that size and more fill) and one every 9 minutes (960 in the window, so
+// that every store size fills it and the sizes compare like for like). On
+// a 2-core Xeon shared with other work, 2026-11-25:
 //
-//	stories     candidates/item   ns/op
-//	1,000       0.58              111,000
-//	50,000      1.96              162,000
-//	1,000,000   1.99              255,000
+//	density    stories     candidates/item   ns/op
+//	2,880/day  1,000       0.58              45,600
+//	2,880/day  50,000      1.96              129,000
+//	2,880/day  1,000,000   1.99              130,000
+//	160/day    1,000       0.57              44,600–50,300 (median of 4: 47,400)
+//	160/day    1,000,000   0.56              79,200–134,900 (median of 4: 106,800)
 //
-// 1,000,000 stories cost 2.3 times as much as 1,000: the candidates per
-// item grow with the stories in the window (they are the same at 50,000
-// and 1,000,000), and the rest is the store's reads of a 1.4 GB file.
-// About two thirds of the time is the store's candidate and URL queries.
-// Before candidates were fingerprinted by token pairs, 100,000 stories
-// brought 18 candidates per item and 694,000 ns/op. On the 1,000-feed
-// farm of the aggregator's tests Assign takes 133 µs per item, down from
-// 469 µs, with 2 candidates per item instead of 10.
+// At the same density a million stories cost 1.8 to 2.8 times as much as
+// a thousand (2.3 times by the medians): the candidates per item do not
+// grow, but each lookup reads index and row pages of a 1.4 GB file that
+// the small per-connection page cache does not hold, through the pure-Go
+// SQLite. At 2,880 stories a day, 50,000 and 1,000,000 stories cost the
+// same. Before candidates were fingerprinted by token pairs, 100,000
+// stories brought 18 candidates per item and 694,000 ns/op. On the
+// 1,000-feed farm of the aggregator's tests Assign takes 133 µs per item,
+// down from 469 µs, with 2 candidates per item instead of 10.
 package dedupe
