@@ -573,3 +573,49 @@ func TestRepeatedGUIDStoredOnce(t *testing.T) {
 		t.Errorf("served %d entries, want 1", len(doc.Entries))
 	}
 }
+
+func TestTTLDelaysNextPoll(t *testing.T) {
+	f := newFarm(t)
+	f.set("/ttl", farmDoc{contentType: "application/rss+xml", body: []byte(`<rss version="2.0"><channel><title>T</title><ttl>120</ttl>` +
+		`<item><guid>1</guid><link>https://example.test/1</link><title>One</title></item></channel></rss>`)})
+	svc, store, _ := setup(t, f, "", "/ttl")
+	if r := svc.Poll(t.Context(), f.URL+"/ttl", false); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	st, err := store.Feed(t.Context(), f.URL+"/ttl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait := time.Until(st.NextPoll); wait < 119*time.Minute || wait > 120*time.Minute {
+		t.Errorf("next poll in %v, want the feed's ttl of 2h", wait)
+	}
+	if r := svc.Poll(t.Context(), f.URL+"/ttl", false); r.Outcome != aggregator.OutcomeSkipped {
+		t.Errorf("poll within the ttl = %s, want skipped", r.Outcome)
+	}
+}
+
+func TestPermanentRedirectIsRemembered(t *testing.T) {
+	f := newFarm(t)
+	f.set("/old", farmDoc{status: http.StatusMovedPermanently, header: http.Header{"Location": {"/new"}}})
+	f.set("/new", farmDoc{contentType: "application/rss+xml", body: rss("New",
+		rssItem{"1", "https://example.test/1", "One", "Body.", date(time.Hour)})})
+	svc, _, _ := setup(t, f, "", "/old")
+	for range 2 {
+		if r := svc.Poll(t.Context(), f.URL+"/old", true); r.Err != nil || r.Outcome == aggregator.OutcomeFailed {
+			t.Fatalf("poll = %+v", r)
+		}
+	}
+	if n := len(f.got("/old")); n != 1 {
+		t.Errorf("the old URL was requested %d times, want once: later polls go straight to the new one", n)
+	}
+	if n := len(f.got("/new")); n != 2 {
+		t.Errorf("the new URL was requested %d times, want 2", n)
+	}
+	st, err := svc.Status(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].State != storage.StateMoved || st[0].FetchURL != f.URL+"/new" {
+		t.Errorf("status: state %s, fetch URL %q; want moved to %s/new", st[0].State, st[0].FetchURL, f.URL)
+	}
+}
