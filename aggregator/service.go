@@ -208,8 +208,9 @@ func (s *Service) end(u string) {
 // due returns when the feed should next be polled given its stored state:
 // the schedule's next time after the last fetch, shifted by a stable
 // per-feed offset so feeds sharing a spec do not fire at one instant, and
-// never before the state's NextPoll. A zero time means now (never
-// fetched); a gone feed is never due (zero time, see Due).
+// never before the state's NextPoll. A feed never fetched is due at its
+// NextPoll, zero meaning now. A gone feed also returns its zero NextPoll:
+// callers leave gone feeds out before asking.
 func (f feedConfig) due(st storage.Feed) time.Time {
 	if st.State == storage.StateGone || st.LastFetch.IsZero() {
 		return st.NextPoll
