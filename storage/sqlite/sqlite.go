@@ -81,6 +81,8 @@ type DB struct {
 	rstmts [numStmts]*sql.Stmt // prepared on read
 
 	gate sqlstore.Gate // running calls; Close waits for them
+
+	win windowIndex // candidate keys of recent stories (window.go)
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -288,8 +290,9 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	var rev int64
 	if t.dirty {
-		if _, err := db.wstmts[stBump].ExecContext(qctx); err != nil {
+		if err := db.wstmts[stBump].QueryRowContext(qctx).Scan(&rev); err != nil {
 			return fmt.Errorf("sqlite: bump revision: %w", wrap(err))
 		}
 	}
@@ -297,6 +300,9 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 		return fmt.Errorf("sqlite: commit: %w", wrap(err))
 	}
 	done = true
+	if t.dirty {
+		db.win.apply(t.changes, rev, t.now)
+	}
 	select {
 	case db.kick <- struct{}{}:
 	default:

@@ -23,6 +23,7 @@ const (
 	stStory
 	stStoryRep
 	stStoryTouch
+	stStoryRepItem
 	stUpdateItem
 	stFirstItem
 	stPutFeed
@@ -52,10 +53,11 @@ var queries = [numStmts]string{
 		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	stNextIDs: `SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM stories)`,
-	stStory:   `SELECT published, updated FROM stories WHERE id = ?`,
+	stStory:   `SELECT published, updated, simhash FROM stories WHERE id = ?`,
 	stStoryRep: `UPDATE stories SET rep_item_id = ?, published = ?, updated = max(updated, ?), url_key = ?, title_key = ?,
 		band0 = ?, band1 = ?, band2 = ?, band3 = ?, simhash = ? WHERE id = ?`,
-	stStoryTouch: `UPDATE stories SET updated = max(updated, ?) WHERE id = ? RETURNING published`,
+	stStoryTouch:   `UPDATE stories SET updated = max(updated, ?) WHERE id = ? RETURNING published, simhash`,
+	stStoryRepItem: `SELECT ` + sqlstore.ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id WHERE s.id = ?`,
 	stUpdateItem: `UPDATE items SET url = ?, url_key = ?, title = ?, summary = ?, content = ?, author = ?, lang = ?,
 		categories = ?, tags = ?, hash = ?, title_key = ?, simhash = ?, published = ?, updated = ?, feed_title = ?
 		WHERE id = ?`,
@@ -69,7 +71,7 @@ var queries = [numStmts]string{
 		body_hash = excluded.body_hash, state = excluded.state, http_status = excluded.http_status,
 		errors = excluded.errors, last_error = excluded.last_error, last_fetch = excluded.last_fetch,
 		last_success = excluded.last_success, next_poll = excluded.next_poll`,
-	stBump:     `UPDATE meta SET revision = revision + 1 WHERE id = 1`,
+	stBump:     `UPDATE meta SET revision = revision + 1 WHERE id = 1 RETURNING revision`,
 	stRevision: `SELECT revision FROM meta WHERE id = 1`,
 	stStories:  storiesQuery,
 	stRelated:  relatedQuery,
@@ -86,6 +88,9 @@ type tx struct {
 	used  [numStmts]*sql.Stmt
 	now   time.Time
 	dirty bool // a story changed: bump the revision before commit
+
+	changes []windowChange // stories written, for the window index after commit
+	snap    int64          // a read transaction's revision plus one; 0 until read
 
 	// The IDs the next new item and story get. Update holds the
 	// database's write lock for the whole transaction, so PutItem picks
@@ -160,18 +165,31 @@ func (t *tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, err)
 	}
-	ctx = t.ctx
+	var items []storage.Item
+	ok := false
+	var err error
+	if t.tx != nil {
+		items, ok, err = t.windowCandidates(k, from, to)
+	}
+	if !ok && err == nil {
+		items, err = t.sqlCandidates(k, from, to)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, wrap(err))
+	}
+	return items, nil
+}
+
+// sqlCandidates looks candidates up in the stories' band and title
+// indexes.
+func (t *tx) sqlCandidates(k storage.Keys, from, to time.Time) ([]storage.Item, error) {
 	b := k.Bands()
 	var title any // NULL matches no story: an empty title key is no evidence
 	if k.Title != "" {
 		title = k.Title
 	}
-	items, err := sqlstore.Items(t.stmt(stCandidates).QueryContext(ctx, b[0], b[1], b[2], b[3], title,
+	return sqlstore.Items(t.stmt(stCandidates).QueryContext(t.ctx, b[0], b[1], b[2], b[3], title,
 		sqlstore.Nanos(from), sqlstore.Nanos(to)))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: candidates for %q: %w", k.Title, wrap(err))
-	}
-	return items, nil
 }
 
 func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {
@@ -228,11 +246,13 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		t.nextStory++
 		it.ID, it.StoryID = id, sid
 		t.dirty = true
+		t.changes = append(t.changes, windowChange{entry: windowEntry{story: sid, published: pub,
+			simhash: it.Keys.SimHash, title: titleHash(it.Keys.Title)}})
 		return true, nil
 	}
 	upd := max(pub, sqlstore.Nanos(it.Updated), sqlstore.Nanos(t.now))
-	var spub int64
-	err = t.stmt(stStoryTouch).QueryRowContext(ctx, upd, it.StoryID).Scan(&spub)
+	var spub, shash int64
+	err = t.stmt(stStoryTouch).QueryRowContext(ctx, upd, it.StoryID).Scan(&spub, &shash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("story %d: %w", it.StoryID, storage.ErrNotFound)
 	}
@@ -250,6 +270,8 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
 		}
+		t.changes = append(t.changes, windowChange{changed: true, oldHash: uint64(shash), entry: windowEntry{
+			story: it.StoryID, published: pub, simhash: it.Keys.SimHash, title: titleHash(it.Keys.Title)}})
 	}
 	t.dirty = true
 	return true, nil
@@ -277,8 +299,8 @@ func (t *tx) change(ctx context.Context, it *storage.Item) error {
 	if err := t.stmt(stFirstItem).QueryRowContext(ctx, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash); err != nil {
 		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
 	}
-	var spub, supd int64
-	if err := t.stmt(stStory).QueryRowContext(ctx, it.StoryID).Scan(&spub, &supd); err != nil {
+	var spub, supd, shash int64
+	if err := t.stmt(stStory).QueryRowContext(ctx, it.StoryID).Scan(&spub, &supd, &shash); err != nil {
 		return fmt.Errorf("story %d: %w", it.StoryID, err)
 	}
 	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
@@ -287,6 +309,8 @@ func (t *tx) change(ctx context.Context, it *storage.Item) error {
 		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
 		return fmt.Errorf("update story %d: %w", it.StoryID, err)
 	}
+	t.changes = append(t.changes, windowChange{changed: true, oldHash: uint64(shash), entry: windowEntry{
+		story: it.StoryID, published: pub, simhash: uint64(simhash), title: titleHash(titleKey)}})
 	t.dirty = true
 	return nil
 }

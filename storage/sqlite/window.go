@@ -1,0 +1,291 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"hash/fnv"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
+)
+
+// The window index keeps the candidate keys of recent stories in memory.
+//
+// Looking candidates up in SQL probes five indexes (the four SimHash
+// bands and the title key) per item. In a large store each probe reads
+// pages no cache holds, since SQLite drops a reader's page cache whenever
+// the writer commits, so the cost of an item grows with the store. New
+// items are published around now and so are their candidates: DB keeps
+// the keys of every story whose representative was published in the last
+// windowSpan before the newest story, kept up to date by its own commits,
+// and a read transaction whose window lies inside that span reads only
+// the representatives of the stories that match, by primary key. Earlier
+// windows, and snapshots newer than what the index has seen (another
+// process wrote), go to the SQL indexes.
+const (
+	// windowSpan is how far before the newest story the index reaches
+	// once (re)built: the dedupe window (72 h by default) plus a day for
+	// items that arrive late.
+	windowSpan = 4 * 24 * time.Hour
+	// windowSlack is how much further the newest story may move before
+	// the index is rebuilt, dropping what fell out of the span. The index
+	// holds at most windowSpan+windowSlack of stories, about 60 bytes
+	// each.
+	windowSlack = 2 * 24 * time.Hour
+	// staleAfter is how long snapshots may keep showing commits the
+	// index has not seen before it is rebuilt.
+	staleAfter = 2 * time.Second
+)
+
+// numWinKeys counts the keys an entry is chained under: four bands and
+// the title.
+const numWinKeys = 5
+
+type windowEntry struct {
+	story     int64
+	published int64  // unix nanoseconds
+	simhash   uint64 // the representative's
+	title     uint64 // titleHash of its title key; 0 for none
+	next      [numWinKeys]int32
+	dead      bool // the story's representative changed since
+}
+
+// bucket returns the entry's chain bucket for key i.
+func (e *windowEntry) bucket(i int) uint16 {
+	if i < 4 {
+		return uint16(e.simhash >> (16 * i))
+	}
+	return uint16(e.title)
+}
+
+// windowChange is a story written by a transaction: its new keys, and
+// the simhash its representative had before (for a changed story).
+type windowChange struct {
+	entry   windowEntry
+	changed bool
+	oldHash uint64
+}
+
+type windowIndex struct {
+	mu         sync.Mutex
+	valid      bool
+	rev        int64 // the revision of the store the index reflects
+	from       int64 // holds every story published at or after from (unix ns)
+	newest     int64 // the latest story published (capped at the time it was added)
+	entries    []windowEntry
+	heads      [numWinKeys][]int32 // per key and bucket: index+1 of the newest entry, 0 for none
+	staleSince time.Time           // when a snapshot first showed a commit the index has not seen
+}
+
+// titleHash returns a non-zero hash of a title key, or 0 for none.
+func titleHash(key string) uint64 {
+	if key == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64() | 1
+}
+
+func (w *windowIndex) reset(rev, from, newest int64) {
+	w.valid, w.rev, w.from, w.newest = true, rev, from, newest
+	w.entries = w.entries[:0]
+	w.staleSince = time.Time{}
+	for i := range w.heads {
+		if w.heads[i] == nil {
+			w.heads[i] = make([]int32, 1<<16)
+		} else {
+			clear(w.heads[i])
+		}
+	}
+}
+
+// add chains e under its keys; the caller holds w.mu. A publication time
+// after limit (the time now, for a misdated item) moves the newest time
+// only to limit.
+func (w *windowIndex) add(e windowEntry, limit int64) {
+	if e.published < w.from {
+		return
+	}
+	n := int32(len(w.entries)) + 1
+	for i := range numWinKeys {
+		if i == 4 && e.title == 0 {
+			continue
+		}
+		b := e.bucket(i)
+		e.next[i] = w.heads[i][b]
+		w.heads[i][b] = n
+	}
+	w.entries = append(w.entries, e)
+	w.newest = max(w.newest, min(e.published, limit))
+}
+
+// kill marks the live entry of story, chained under band 0 of simhash,
+// dead.
+func (w *windowIndex) kill(story int64, simhash uint64) {
+	for n := w.heads[0][uint16(simhash)]; n != 0; {
+		e := &w.entries[n-1]
+		if e.story == story && !e.dead {
+			e.dead = true
+			return
+		}
+		n = e.next[0]
+	}
+}
+
+// apply records the changes a transaction committed, which moved the
+// store's revision to rev. A gap in revisions means another connection
+// committed too: the index is dropped, to be rebuilt when next needed.
+func (w *windowIndex) apply(changes []windowChange, rev int64, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.valid {
+		return
+	}
+	if rev != w.rev+1 {
+		w.valid = false
+		return
+	}
+	w.rev = rev
+	w.staleSince = time.Time{}
+	for _, c := range changes {
+		if c.changed {
+			w.kill(c.entry.story, c.oldHash)
+		}
+		w.add(c.entry, now.UnixNano())
+	}
+}
+
+// build loads the keys of the stories of the last windowSpan before the
+// newest one (or now, if earlier) in the read transaction tx. It runs in
+// the caller's transaction, not one of its own: callers hold connections
+// of the read pool while they wait for w.mu.
+func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	var rev int64
+	var newest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT revision FROM meta WHERE id = 1), (SELECT max(published) FROM stories)`).Scan(&rev, &newest); err != nil {
+		return err
+	}
+	top := min(newest.Int64, now.UnixNano())
+	from := top - int64(windowSpan)
+	rows, err := tx.QueryContext(ctx, `SELECT id, published, title_key, simhash FROM stories WHERE published >= ? ORDER BY published, id`, from)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	w.reset(rev, from, top)
+	for rows.Next() {
+		var e windowEntry
+		var title string
+		var simhash int64
+		if err := rows.Scan(&e.story, &e.published, &title, &simhash); err != nil {
+			w.valid = false
+			return err
+		}
+		e.simhash, e.title = uint64(simhash), titleHash(title)
+		w.add(e, top)
+	}
+	if err := rows.Err(); err != nil {
+		w.valid = false
+		return err
+	}
+	return nil
+}
+
+// lookup returns the IDs of the stories whose keys share a band or the
+// title with k and whose representative was published within [from, to],
+// for a snapshot at revision snap. ok is false when the index cannot
+// answer and the caller must ask SQL.
+func (w *windowIndex) lookup(t *tx, snap int64, k storage.Keys, from, to int64) (ids []int64, ok bool, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.valid || w.newest-w.from > int64(windowSpan+windowSlack) {
+		if err := w.build(t.ctx, t.tx, t.now); err != nil {
+			return nil, false, err
+		}
+	}
+	if snap > w.rev {
+		// Another connection committed what the index has not seen
+		// (or this process's commit is being applied right now).
+		now := time.Now()
+		if w.staleSince.IsZero() {
+			w.staleSince = now
+		} else if now.Sub(w.staleSince) > staleAfter {
+			w.valid = false
+		}
+		return nil, false, nil
+	}
+	if from < w.from {
+		return nil, false, nil
+	}
+	th := titleHash(k.Title)
+	for i := range numWinKeys {
+		var b uint16
+		if i < 4 {
+			b = uint16(k.SimHash >> (16 * i))
+		} else if th == 0 {
+			continue
+		} else {
+			b = uint16(th)
+		}
+		for n := w.heads[i][b]; n != 0; {
+			e := &w.entries[n-1]
+			n = e.next[i]
+			if e.dead || e.published < from || e.published > to || e.bucket(i) != b || i == 4 && e.title != th {
+				continue
+			}
+			if !slices.Contains(ids, e.story) {
+				ids = append(ids, e.story)
+			}
+		}
+	}
+	return ids, true, nil
+}
+
+// windowCandidates answers Candidates from the window index in the read
+// transaction t; ok is false when SQL must.
+func (t *tx) windowCandidates(k storage.Keys, from, to time.Time) (items []storage.Item, ok bool, err error) {
+	ctx := t.ctx
+	if t.snap == 0 {
+		if err := t.stmt(stRevision).QueryRowContext(ctx).Scan(&t.snap); err != nil {
+			return nil, false, err
+		}
+		t.snap++ // 0 means not read yet; compared below as snap-1
+	}
+	lo, hi := sqlstore.Nanos(from), sqlstore.Nanos(to)
+	ids, ok, err := t.db.win.lookup(t, t.snap-1, k, lo, hi)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	b := k.Bands()
+	for _, id := range ids {
+		it, err := sqlstore.ScanItem(t.stmt(stStoryRepItem).QueryRowContext(ctx, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not in this snapshot, or no longer a representative
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		// The snapshot's representative must match as SQL would.
+		if p := sqlstore.Nanos(it.Published); p < lo || p > hi {
+			continue
+		}
+		ib := it.Keys.Bands()
+		if ib[0] != b[0] && ib[1] != b[1] && ib[2] != b[2] && ib[3] != b[3] && (k.Title == "" || it.Keys.Title != k.Title) {
+			continue
+		}
+		items = append(items, it)
+	}
+	slices.SortFunc(items, func(x, y storage.Item) int {
+		if c := x.Published.Compare(y.Published); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	return items, true, nil
+}

@@ -1,0 +1,254 @@
+package sqlite
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedmerge/feedmerge/feeds"
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+var winBase = time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
+
+// winItem is an item with keys drawn from a small alphabet, so that
+// bands and titles collide often.
+func winItem(r *rand.Rand, feed, n int, pub time.Time) storage.Item {
+	var h uint64
+	for i := range 4 {
+		h |= uint64(r.IntN(6)) << (16 * i)
+	}
+	title := ""
+	if r.IntN(4) > 0 {
+		title = "title " + strconv.Itoa(r.IntN(8))
+	}
+	guid := "g" + strconv.Itoa(n)
+	return storage.Item{
+		Item:      feeds.Item{GUID: guid, URL: fmt.Sprintf("https://f%d.example/%d", feed, n), Title: title, Published: pub},
+		FeedURL:   fmt.Sprintf("https://f%d.example/rss", feed),
+		FeedTitle: "F" + strconv.Itoa(feed),
+		Hash:      guid,
+		Keys:      storage.Keys{URL: fmt.Sprintf("f%d.example/%d", feed, n), Title: title, SimHash: h},
+	}
+}
+
+func winPut(t *testing.T, db *DB, items ...*storage.Item) {
+	t.Helper()
+	err := db.Update(t.Context(), func(tx storage.Tx) error {
+		for _, it := range items {
+			if _, err := tx.PutItem(t.Context(), it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("PutItem: %v", err)
+	}
+}
+
+func winGUIDs(items []storage.Item) []string {
+	var g []string
+	for _, it := range items {
+		g = append(g, it.GUID)
+	}
+	return g
+}
+
+// compareWindow checks that the window index and the SQL indexes return
+// the same candidates for random keys and windows, and returns how many
+// lookups the index answered.
+func compareWindow(t *testing.T, db *DB, r *rand.Rand, lookups int) (answered int) {
+	t.Helper()
+	err := db.View(t.Context(), func(stx storage.Tx) error {
+		tx := stx.(*tx)
+		for range lookups {
+			k := winItem(r, 0, 0, time.Time{}).Keys
+			at := winBase.Add(-time.Duration(r.IntN(10*24)) * time.Hour)
+			from, to := at.Add(-72*time.Hour), at.Add(72*time.Hour)
+			want, err := tx.sqlCandidates(k, from, to)
+			if err != nil {
+				return err
+			}
+			got, ok, err := tx.windowCandidates(k, from, to)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if !from.Before(winBase.Add(-windowSpan)) {
+					t.Errorf("window [%v, %v] inside the span was not answered from memory", from, to)
+				}
+				continue
+			}
+			answered++
+			if !slices.Equal(winGUIDs(got), winGUIDs(want)) {
+				t.Errorf("keys %x %q in [%v, %v]: index %q, SQL %q", k.SimHash, k.Title, from, to, winGUIDs(got), winGUIDs(want))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("View: %v", err)
+	}
+	return answered
+}
+
+func TestWindowIndexMatchesSQL(t *testing.T) {
+	db, _ := openTest(t)
+	db.Now = func() time.Time { return winBase }
+	r := rand.New(rand.NewPCG(1, 2))
+	n := 0
+	var stored []storage.Item
+	// Stories over the last ten days, some joined by copies, some of
+	// them earlier copies that become the representative, some changed.
+	for batch := range 20 {
+		var items []*storage.Item
+		for range 30 {
+			n++
+			it := winItem(r, batch%5, n, winBase.Add(-time.Duration(r.IntN(10*24*60))*time.Minute))
+			items = append(items, &it)
+		}
+		winPut(t, db, items...)
+		for _, it := range items {
+			stored = append(stored, *it)
+		}
+		var joins []*storage.Item
+		for range 5 {
+			n++
+			s := stored[r.IntN(len(stored))]
+			c := winItem(r, 9, n, s.Published.Add(time.Duration(r.IntN(240)-120)*time.Minute))
+			c.StoryID = s.StoryID
+			joins = append(joins, &c)
+		}
+		winPut(t, db, joins...)
+		ch := stored[r.IntN(len(stored))]
+		ch.Hash += "-changed"
+		ch.Keys.SimHash ^= 0x0003000300030003
+		ch.Published = ch.Published.Add(-time.Hour)
+		winPut(t, db, &ch)
+		if answered := compareWindow(t, db, r, 40); answered == 0 {
+			t.Fatalf("batch %d: the index answered no lookup", batch)
+		}
+	}
+}
+
+func TestWindowIndexSeesOtherWriters(t *testing.T) {
+	db, path := openTest(t)
+	db.Now = func() time.Time { return winBase }
+	r := rand.New(rand.NewPCG(3, 4))
+	a := winItem(r, 1, 1, winBase.Add(-time.Hour))
+	winPut(t, db, &a)
+	candidates := func() []string {
+		var got []storage.Item
+		err := db.View(t.Context(), func(tx storage.Tx) error {
+			var err error
+			got, err = tx.Candidates(t.Context(), a.Keys, winBase.Add(-72*time.Hour), winBase)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Candidates: %v", err)
+		}
+		return winGUIDs(got)
+	}
+	if got := candidates(); !slices.Equal(got, []string{"g1"}) {
+		t.Fatalf("Candidates = %q, want [g1]", got)
+	}
+
+	// Another process writes a story with the same keys.
+	other, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := a
+	b.GUID, b.Hash, b.FeedURL, b.StoryID, b.ID = "g2", "g2", "https://f2.example/rss", 0, 0
+	b.Published = winBase.Add(-30 * time.Minute)
+	winPut(t, other, &b)
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := candidates(); !slices.Equal(got, []string{"g1", "g2"}) {
+		t.Errorf("after another writer: Candidates = %q, want [g1 g2]", got)
+	}
+	// This process's next commit finds the gap in revisions and the
+	// index is rebuilt with the other writer's story.
+	c := winItem(r, 3, 3, winBase.Add(-2*time.Hour))
+	c.Keys.SimHash, c.Keys.Title = 0xfff0fff0fff0fff0, ""
+	winPut(t, db, &c)
+	if got := candidates(); !slices.Equal(got, []string{"g1", "g2"}) {
+		t.Errorf("after a rebuild: Candidates = %q, want [g1 g2]", got)
+	}
+	db.win.mu.Lock()
+	valid, rev := db.win.valid, db.win.rev
+	db.win.mu.Unlock()
+	if !valid {
+		t.Errorf("index not rebuilt")
+	}
+	if got, err := db.Revision(t.Context()); err != nil || got != rev {
+		t.Errorf("index at revision %d, store at %d (%v)", rev, got, err)
+	}
+}
+
+func TestWindowIndexFutureDates(t *testing.T) {
+	db, _ := openTest(t)
+	db.Now = func() time.Time { return winBase }
+	r := rand.New(rand.NewPCG(5, 6))
+	recent := winItem(r, 1, 1, winBase.Add(-time.Hour))
+	future := winItem(r, 2, 2, winBase.AddDate(5, 0, 0)) // a misdated item
+	winPut(t, db, &recent, &future)
+	if answered := compareWindow(t, db, r, 50); answered == 0 {
+		t.Fatalf("a misdated story moved the index past the present: no lookup answered")
+	}
+	db.win.mu.Lock()
+	newest := db.win.newest
+	db.win.mu.Unlock()
+	if newest > winBase.UnixNano() {
+		t.Errorf("newest = %v, after now", time.Unix(0, newest).UTC())
+	}
+}
+
+// The index is built inside a reader's own transaction: readers waiting
+// for it hold every connection of the read pool.
+func TestWindowIndexBuildWithPoolBusy(t *testing.T) {
+	db, _ := openTest(t)
+	db.Now = func() time.Time { return winBase }
+	r := rand.New(rand.NewPCG(7, 8))
+	a := winItem(r, 1, 1, winBase.Add(-time.Hour))
+	winPut(t, db, &a)
+	// Every connection of the pool is in a transaction before the first
+	// lookup builds the index.
+	n := db.read.Stats().MaxOpenConnections
+	var entered sync.WaitGroup
+	entered.Add(n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			errs <- db.View(t.Context(), func(tx storage.Tx) error {
+				entered.Done()
+				entered.Wait()
+				got, err := tx.Candidates(t.Context(), a.Keys, winBase.Add(-72*time.Hour), winBase)
+				if err == nil && len(got) != 1 {
+					err = fmt.Errorf("Candidates = %q, want [g1]", winGUIDs(got))
+				}
+				return err
+			})
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("concurrent first lookups did not finish in 30 s")
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
