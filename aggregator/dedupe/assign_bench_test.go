@@ -227,9 +227,12 @@ func fillStore(b *testing.B, dir string, v *vocab, n int, step time.Duration) *s
 // invented, varied text, at each of the densities. Half the items are
 // copies of a stored story, which they must join; half are new stories.
 // The cost per item must not grow with the store (issue: within 2x from
-// 1,000 to 1,000,000 stories). The million-story stores take a few
-// minutes each to fill; -short leaves them out, and with
-// FEEDMERGE_BENCH_DIR set the stores are kept there and reused.
+// 1,000 to 1,000,000 stories). Items come at=recent, published within
+// the store's newest day as a poll's items are, or at=past, in the
+// middle of the store's history, as when old items are backfilled. The
+// million-story stores take a few minutes each to fill; -short leaves
+// them out, and with FEEDMERGE_BENCH_DIR set the stores are kept there
+// and reused.
 func BenchmarkAssign(b *testing.B) {
 	v := newVocab()
 	dir := os.Getenv("FEEDMERGE_BENCH_DIR") // keeps the filled stores for the next run
@@ -239,14 +242,17 @@ func BenchmarkAssign(b *testing.B) {
 	for _, dn := range densities {
 		perDay := int(24 * time.Hour / dn.step)
 		for _, n := range dn.sizes {
-			b.Run(fmt.Sprintf("perday=%d/stories=%d", perDay, n), func(b *testing.B) {
-				benchAssign(b, v, dir, n, dn.step)
-			})
+			for _, recent := range []bool{true, false} {
+				at := map[bool]string{true: "recent", false: "past"}[recent]
+				b.Run(fmt.Sprintf("perday=%d/stories=%d/at=%s", perDay, n, at), func(b *testing.B) {
+					benchAssign(b, v, dir, n, dn.step, recent)
+				})
+			}
 		}
 	}
 }
 
-func benchAssign(b *testing.B, v *vocab, dir string, n int, step time.Duration) {
+func benchAssign(b *testing.B, v *vocab, dir string, n int, step time.Duration, recent bool) {
 	if testing.Short() && n > 1_000 {
 		b.Skip("fills a million stories")
 	}
@@ -254,11 +260,15 @@ func benchAssign(b *testing.B, v *vocab, dir string, n int, step time.Duration) 
 	defer db.Close()
 	d := dedupe.New(dedupe.DefaultOptions())
 	ctx := b.Context()
-	// Stories away from the store's ends, so that the window holds
-	// as many stories on both sides as the store's density gives.
-	lo, hi := 1, n
-	if window := int(2 * dedupe.DefaultWindow / step); n > 2*window {
+	// Recent: stories of the newest day (story 1 is the newest), whose
+	// windows hold as many older stories in every store. Past: stories
+	// away from the store's ends, so that the window holds as many
+	// stories on both sides as the store's density gives.
+	lo, hi := 1, min(n, int(24*time.Hour/step))
+	if window := int(2 * dedupe.DefaultWindow / step); !recent && n > 2*window {
 		lo, hi = n/4, n*3/4
+	} else if !recent {
+		hi = n
 	}
 	// More distinct items than the Deduper caches, so that most
 	// candidates' features are not cached when they are compared.
