@@ -74,12 +74,22 @@ type windowChange struct {
 type windowIndex struct {
 	mu         sync.Mutex
 	valid      bool
-	rev        int64 // the revision of the store the index reflects
-	from       int64 // holds every story published at or after from (unix ns)
-	newest     int64 // the latest story published (capped at the time it was added)
-	entries    []windowEntry
+	rev        int64           // the revision of the store the index reflects
+	from       int64           // holds every story published at or after from (unix ns)
+	newest     int64           // the latest story published (capped at the time it was added)
+	chunks     [][]windowEntry // the entries, in chunks of chunkSize: growing never copies them
+	count      int
 	heads      [numWinKeys][]int32 // per key and bucket: index+1 of the newest entry, 0 for none
 	staleSince time.Time           // when a snapshot first showed a commit the index has not seen
+}
+
+// chunkSize is the number of entries in a chunk.
+const chunkSize = 4096
+
+// entry returns entry n (1-based, as chained).
+func (w *windowIndex) entry(n int32) *windowEntry {
+	i := int(n - 1)
+	return &w.chunks[i/chunkSize][i%chunkSize]
 }
 
 // titleHash returns a non-zero hash of a title key, or 0 for none.
@@ -94,7 +104,7 @@ func titleHash(key string) uint64 {
 
 func (w *windowIndex) reset(rev, from, newest int64) {
 	w.valid, w.rev, w.from, w.newest = true, rev, from, newest
-	w.entries = w.entries[:0]
+	w.chunks, w.count = nil, 0
 	w.staleSince = time.Time{}
 	for i := range w.heads {
 		if w.heads[i] == nil {
@@ -112,7 +122,7 @@ func (w *windowIndex) add(e windowEntry, limit int64) {
 	if e.published < w.from {
 		return
 	}
-	n := int32(len(w.entries)) + 1
+	n := int32(w.count) + 1
 	for i := range numWinKeys {
 		if i == 4 && e.title == 0 {
 			continue
@@ -121,7 +131,12 @@ func (w *windowIndex) add(e windowEntry, limit int64) {
 		e.next[i] = w.heads[i][b]
 		w.heads[i][b] = n
 	}
-	w.entries = append(w.entries, e)
+	if w.count%chunkSize == 0 {
+		w.chunks = append(w.chunks, make([]windowEntry, 0, chunkSize))
+	}
+	last := len(w.chunks) - 1
+	w.chunks[last] = append(w.chunks[last], e)
+	w.count++
 	w.newest = max(w.newest, min(e.published, limit))
 }
 
@@ -129,7 +144,7 @@ func (w *windowIndex) add(e windowEntry, limit int64) {
 // dead.
 func (w *windowIndex) kill(story int64, simhash uint64) {
 	for n := w.heads[0][uint16(simhash)]; n != 0; {
-		e := &w.entries[n-1]
+		e := w.entry(n)
 		if e.story == story && !e.dead {
 			e.dead = true
 			return
@@ -223,6 +238,14 @@ func (w *windowIndex) lookup(t *tx, snap int64, k storage.Keys, from, to int64) 
 	if from < w.from {
 		return nil, false, nil
 	}
+	return w.match(k, from, to), true, nil
+}
+
+// match returns the IDs of the live stories that share a band or the
+// title with k and were published within [from, to]; the caller holds
+// w.mu.
+func (w *windowIndex) match(k storage.Keys, from, to int64) []int64 {
+	var ids []int64
 	th := titleHash(k.Title)
 	for i := range numWinKeys {
 		var b uint16
@@ -234,7 +257,7 @@ func (w *windowIndex) lookup(t *tx, snap int64, k storage.Keys, from, to int64) 
 			b = uint16(th)
 		}
 		for n := w.heads[i][b]; n != 0; {
-			e := &w.entries[n-1]
+			e := w.entry(n)
 			n = e.next[i]
 			if e.dead || e.published < from || e.published > to || e.bucket(i) != b || i == 4 && e.title != th {
 				continue
@@ -244,7 +267,7 @@ func (w *windowIndex) lookup(t *tx, snap int64, k storage.Keys, from, to int64) 
 			}
 		}
 	}
-	return ids, true, nil
+	return ids
 }
 
 // windowCandidates answers Candidates from the window index in the read

@@ -252,3 +252,40 @@ func TestWindowIndexBuildWithPoolBusy(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowIndexLookup checks lookup against a brute-force scan over
+// more entries than one chunk holds.
+func TestWindowIndexLookup(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var w windowIndex
+	w.reset(0, 0, 0)
+	var all []windowEntry
+	for i := range 3*chunkSize + 17 {
+		e := windowEntry{story: int64(i + 1), published: int64(r.IntN(1000)), simhash: r.Uint64() & 0x000f000f000f000f}
+		if r.IntN(3) == 0 {
+			e.title = titleHash("t" + strconv.Itoa(r.IntN(50)))
+		}
+		w.add(e, 1000)
+		all = append(all, e)
+	}
+	for range 200 {
+		k := storage.Keys{SimHash: r.Uint64() & 0x000f000f000f000f, Title: "t" + strconv.Itoa(r.IntN(60))}
+		from, to := int64(r.IntN(1000)), int64(r.IntN(1000))
+		var want []int64
+		kb, th := k.Bands(), titleHash(k.Title)
+		for _, e := range all {
+			eb := storage.Keys{SimHash: e.simhash}.Bands()
+			match := e.title == th || slices.ContainsFunc([]int{0, 1, 2, 3}, func(i int) bool { return eb[i] == kb[i] })
+			if match && e.published >= from && e.published <= to {
+				want = append(want, e.story)
+			}
+		}
+		w.mu.Lock()
+		got := w.match(k, from, to)
+		w.mu.Unlock()
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("lookup(%x, %q, %d, %d) = %d stories, want %d", k.SimHash, k.Title, from, to, len(got), len(want))
+		}
+	}
+}
