@@ -241,9 +241,8 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 		return 0, 0, err
 	}
 
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
 	var added []recentItem
+	var last uint64 // seq of the last item added to s.recent
 	err = s.store.Update(ctx, func(tx storage.Tx) error {
 		added, newItems, updated = added[:0], 0, 0
 		var since []recentItem
@@ -297,12 +296,19 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 			added = append(added, recentItem{created: created, item: it})
 			newItems++
 		}
-		return tx.PutFeed(ctx, cur)
+		if err := tx.PutFeed(ctx, cur); err != nil {
+			return err
+		}
+		last = s.recent.add(added)
+		return nil
 	})
 	if err != nil {
+		if last != 0 {
+			s.recent.drop(last, len(added)) // the commit failed
+		}
 		return 0, 0, err
 	}
-	s.recent.add(added)
+	s.recent.commit(last)
 	return newItems, updated, nil
 }
 

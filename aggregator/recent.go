@@ -18,28 +18,38 @@ const recentSize = 4096
 // write (so that the expensive part runs on every core); an item the
 // snapshot said starts a new story is checked again, inside the write,
 // against the items stored since that snapshot. recent is those items.
+//
+// Items are added inside the write, in write order, before their
+// transaction commits (the store may commit several writes together, and
+// a later one of them must see an earlier one's items); a mark counts
+// only committed items, so the items of a write in flight always come
+// after the mark of a snapshot that cannot see them.
 type recent struct {
-	mu    sync.Mutex
-	seq   uint64 // items ever added
-	items []recentItem
-	next  int // ring position of the next add
+	mu        sync.Mutex
+	seq       uint64 // items ever added
+	committed uint64 // the items up to this seq are committed or dropped
+	items     []recentItem
+	next      int // ring position of the next add
 }
 
 type recentItem struct {
 	seq     uint64
 	created bool // the item started its story, so it is its representative
+	dropped bool // its transaction failed
 	item    storage.Item
 }
 
-// mark returns a marker for "now": since(mark) returns what is added later.
+// mark returns a marker for "now": since(mark) returns what is added
+// later and what was added but not yet committed.
 func (r *recent) mark() uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.seq
+	return r.committed
 }
 
-// add records items just committed, in order.
-func (r *recent) add(items []recentItem) {
+// add records items just written, in write order, and returns the seq of
+// the last; commit or drop must follow.
+func (r *recent) add(items []recentItem) uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.items == nil {
@@ -55,6 +65,27 @@ func (r *recent) add(items []recentItem) {
 		r.items[r.next] = it
 		r.next = (r.next + 1) % recentSize
 	}
+	return r.seq
+}
+
+// commit records that the items up to seq last were committed (writes
+// commit in the order they were written).
+func (r *recent) commit(last uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.committed = max(r.committed, last)
+}
+
+// drop forgets the n items up to seq last, whose transaction failed.
+func (r *recent) drop(last uint64, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for seq := last - uint64(n) + 1; seq <= last && n > 0; seq++ {
+		if i := int((seq - 1) % recentSize); i < len(r.items) && r.items[i].seq == seq {
+			r.items[i].dropped = true
+		}
+	}
+	r.committed = max(r.committed, last)
 }
 
 // since returns the items added after marker m, oldest first. ok is false
@@ -72,7 +103,9 @@ func (r *recent) since(m uint64) (items []recentItem, ok bool) {
 	}
 	out := make([]recentItem, 0, n)
 	for i := range n {
-		out = append(out, r.items[(start+i)%len(r.items)])
+		if it := r.items[(start+i)%len(r.items)]; !it.dropped {
+			out = append(out, it)
+		}
 	}
 	return out, true
 }
@@ -110,15 +143,12 @@ func (r recentTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error
 }
 
 func (r recentTx) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
-	bands := k.Bands()
 	var out []storage.Item
 	r.each(func(c *recentItem) {
 		if !c.created || c.item.Published.Before(from) || c.item.Published.After(to) {
 			return
 		}
-		cb := c.item.Keys.Bands()
-		if (k.Title != "" && c.item.Keys.Title == k.Title) ||
-			cb[0] == bands[0] || cb[1] == bands[1] || cb[2] == bands[2] || cb[3] == bands[3] {
+		if k.Shares(c.item.Keys) {
 			out = append(out, c.item)
 		}
 	})

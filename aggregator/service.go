@@ -45,7 +45,6 @@ type Service struct {
 	changed chan struct{} // signalled when the configuration changes
 
 	entries feeds.EntryCache // rendered entries of the merged feed, across revisions
-	writeMu sync.Mutex       // serialises this service's writes, so recent follows commit order
 	recent  recent           // items stored lately, for re-checking story decisions
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"math/bits"
 	"time"
 
 	"github.com/feedmerge/feedmerge/feeds"
@@ -66,9 +67,9 @@ type Tx interface {
 	ItemsByURL(ctx context.Context, canonicalURL string) ([]Item, error)
 
 	// Candidates returns the representative item of every story whose
-	// representative was published within [from, to] and shares at least
-	// one 16-bit SimHash band or the exact title key with k. It uses
-	// indexes only: its cost does not grow with the number of stories.
+	// representative was published within [from, to] and whose keys
+	// k.Shares. It uses indexes only: its cost does not grow with the
+	// number of stories.
 	Candidates(ctx context.Context, k Keys, from, to time.Time) ([]Item, error)
 
 	// PutItem inserts it, or updates the stored item with the same
@@ -115,6 +116,26 @@ type Keys struct {
 	URL     string // canonical URL
 	Title   string // normalised title
 	SimHash uint64 // 64-bit SimHash of the normalised lead text
+}
+
+// MaxBandDistance is how many of its 64 bits a SimHash found through a
+// shared band may differ in for the story to be a candidate. Copies of
+// one story differ in a handful of bits; two unrelated texts that share
+// one 16-bit band differ in about 24 of the other 48, and in at most 16
+// about once in a hundred. Found through the index, such stories would
+// each cost a row read and a comparison.
+const MaxBandDistance = 16
+
+// Shares reports whether a story whose representative has keys c is a
+// candidate for an item with keys k: the same non-empty title key, or a
+// 16-bit SimHash band in common and at most MaxBandDistance bits apart.
+func (k Keys) Shares(c Keys) bool {
+	if k.Title != "" && c.Title == k.Title {
+		return true
+	}
+	kb, cb := k.Bands(), c.Bands()
+	return (kb[0] == cb[0] || kb[1] == cb[1] || kb[2] == cb[2] || kb[3] == cb[3]) &&
+		bits.OnesCount64(k.SimHash^c.SimHash) <= MaxBandDistance
 }
 
 // Bands splits the SimHash into four 16-bit bands, the indexed columns of

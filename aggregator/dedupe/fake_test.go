@@ -46,18 +46,12 @@ func (tx *fakeTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error
 
 func (tx *fakeTx) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
 	var out []storage.Item
-	kb := k.Bands()
 	for _, i := range tx.rep {
 		r := tx.items[i]
 		if r.Published.Before(from) || r.Published.After(to) {
 			continue
 		}
-		match := k.Title != "" && r.Keys.Title == k.Title
-		rb := r.Keys.Bands()
-		for j := range kb {
-			match = match || kb[j] == rb[j]
-		}
-		if match {
+		if k.Shares(r.Keys) {
 			out = append(out, r)
 		}
 	}

@@ -105,7 +105,7 @@ func (t *tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: candidates for %q: %w", k.Title, wrap(err))
 	}
-	return items, nil
+	return sqlstore.Sharing(items, k), nil
 }
 
 func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {

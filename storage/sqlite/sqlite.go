@@ -67,11 +67,13 @@ type DB struct {
 	Now func() time.Time
 
 	path  string
-	write *sql.DB       // a pool of one connection, for migrations and Close
-	wconn *sql.Conn     // that connection, held for every Update
-	wsem  chan struct{} // held by the running Update
-	read  *sql.DB       // read-only connections
-	ckpt  *sql.DB       // one connection for background checkpoints
+	write *sql.DB        // a pool of one connection, for migrations and Close
+	wconn *sql.Conn      // that connection, held for every Update
+	wsem  chan struct{}  // held by the writer while it runs a transaction
+	queue chan *writeReq // Update calls waiting for the writer
+	wrWG  sync.WaitGroup // the writer goroutine
+	read  *sql.DB        // read-only connections
+	ckpt  *sql.DB        // one connection for background checkpoints
 
 	kick   chan struct{} // a commit happened: checkpoint soon
 	stop   context.CancelFunc
@@ -92,7 +94,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: open %q: invalid path", path)
 	}
-	db := &DB{path: path, wsem: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
+	db := &DB{path: path, wsem: make(chan struct{}, 1), kick: make(chan struct{}, 1), queue: make(chan *writeReq, maxGroup)}
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
 	// the writer's path (see checkpointer).
@@ -138,6 +140,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	db.stop = cancel
 	db.ckptWG.Go(func() { db.checkpointer(cctx) })
+	db.wrWG.Go(db.writer)
 	return db, nil
 }
 
@@ -257,59 +260,6 @@ func (db *DB) enter() error {
 
 func (db *DB) leave() { db.gate.Leave() }
 
-// Update runs fn in one write transaction, committing when fn returns nil.
-// Concurrent calls run one after another.
-//
-// Statements run with ctx's values but without its cancellation (a
-// context that can be cancelled costs a goroutine per statement in the
-// driver, and every statement here is short); each Tx method fails once
-// ctx is done, which rolls the transaction back.
-func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
-	if err := db.enter(); err != nil {
-		return err
-	}
-	defer db.leave()
-	select {
-	case db.wsem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("sqlite: begin: %w", ctx.Err())
-	}
-	defer func() { <-db.wsem }()
-	qctx := context.WithoutCancel(ctx)
-	if _, err := db.wconn.ExecContext(qctx, `BEGIN IMMEDIATE`); err != nil {
-		return fmt.Errorf("sqlite: begin: %w", wrap(err))
-	}
-	done := false
-	defer func() {
-		// Also when fn panics: the writer must not stay in a transaction.
-		if !done {
-			db.wconn.ExecContext(qctx, `ROLLBACK`)
-		}
-	}()
-	t := &tx{db: db, ctx: qctx, stmts: &db.wstmts, now: db.now()}
-	if err := fn(t); err != nil {
-		return err
-	}
-	var rev int64
-	if t.dirty {
-		if err := db.wstmts[stBump].QueryRowContext(qctx).Scan(&rev); err != nil {
-			return fmt.Errorf("sqlite: bump revision: %w", wrap(err))
-		}
-	}
-	if _, err := db.wconn.ExecContext(qctx, `COMMIT`); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", wrap(err))
-	}
-	done = true
-	if t.dirty {
-		db.win.apply(t.changes, rev, t.now)
-	}
-	select {
-	case db.kick <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
 // View runs fn in a read-only transaction that is always rolled back.
 // Write methods of the Tx fail.
 func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
@@ -333,6 +283,8 @@ func (db *DB) Close() error {
 	if !db.gate.Close() {
 		return nil
 	}
+	close(db.queue)
+	db.wrWG.Wait()
 	db.stop()
 	db.ckptWG.Wait()
 	var errs []error

@@ -90,6 +90,7 @@ type tx struct {
 	dirty bool // a story changed: bump the revision before commit
 
 	changes []windowChange // stories written, for the window index after commit
+	aborted error          // the writer's transaction was lost; every call of its group fails
 	snap    int64          // a read transaction's revision plus one; 0 until read
 
 	// The IDs the next new item and story get. Update holds the
@@ -188,8 +189,9 @@ func (t *tx) sqlCandidates(k storage.Keys, from, to time.Time) ([]storage.Item, 
 	if k.Title != "" {
 		title = k.Title
 	}
-	return sqlstore.Items(t.stmt(stCandidates).QueryContext(t.ctx, b[0], b[1], b[2], b[3], title,
+	items, err := sqlstore.Items(t.stmt(stCandidates).QueryContext(t.ctx, b[0], b[1], b[2], b[3], title,
 		sqlstore.Nanos(from), sqlstore.Nanos(to)))
+	return sqlstore.Sharing(items, k), err
 }
 
 func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {

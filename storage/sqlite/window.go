@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"hash/fnv"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -262,6 +263,9 @@ func (w *windowIndex) match(k storage.Keys, from, to int64) []int64 {
 			if e.dead || e.published < from || e.published > to || e.bucket(i) != b || i == 4 && e.title != th {
 				continue
 			}
+			if i < 4 && bits.OnesCount64(e.simhash^k.SimHash) > storage.MaxBandDistance {
+				continue
+			}
 			if !slices.Contains(ids, e.story) {
 				ids = append(ids, e.story)
 			}
@@ -285,7 +289,6 @@ func (t *tx) windowCandidates(k storage.Keys, from, to time.Time) (items []stora
 	if !ok || err != nil {
 		return nil, false, err
 	}
-	b := k.Bands()
 	for _, id := range ids {
 		it, err := sqlstore.ScanItem(t.stmt(stStoryRepItem).QueryRowContext(ctx, id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -298,8 +301,7 @@ func (t *tx) windowCandidates(k storage.Keys, from, to time.Time) (items []stora
 		if p := sqlstore.Nanos(it.Published); p < lo || p > hi {
 			continue
 		}
-		ib := it.Keys.Bands()
-		if ib[0] != b[0] && ib[1] != b[1] && ib[2] != b[2] && ib[3] != b[3] && (k.Title == "" || it.Keys.Title != k.Title) {
+		if !k.Shares(it.Keys) {
 			continue
 		}
 		items = append(items, it)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -275,7 +276,8 @@ func TestWindowIndexLookup(t *testing.T) {
 		kb, th := k.Bands(), titleHash(k.Title)
 		for _, e := range all {
 			eb := storage.Keys{SimHash: e.simhash}.Bands()
-			match := e.title == th || slices.ContainsFunc([]int{0, 1, 2, 3}, func(i int) bool { return eb[i] == kb[i] })
+			match := e.title == th || slices.ContainsFunc([]int{0, 1, 2, 3}, func(i int) bool { return eb[i] == kb[i] }) &&
+				bits.OnesCount64(e.simhash^k.SimHash) <= storage.MaxBandDistance
 			if match && e.published >= from && e.published <= to {
 				want = append(want, e.story)
 			}

@@ -534,14 +534,19 @@ func testCandidates(t *testing.T, h *harness) {
 		title   string
 		want    []string
 	}{
-		{"band0", 0xaaaabbbbcccc1111, "x", []string{"target"}},
-		{"band1", 0xaaaabbbb2222cccc, "x", []string{"target"}},
-		{"band2", 0xaaaa3333bbbbcccc, "x", []string{"target"}},
-		{"band3", 0x4444aaaabbbbcccc, "x", []string{"target"}},
+		// One band in common, a few bits apart elsewhere.
+		{"band0", 0x4444333322221111 ^ 0x0001000100010000, "x", []string{"target"}},
+		{"band1", 0x4444333322221111 ^ 0x0001000100000001, "x", []string{"target"}},
+		{"band2", 0x4444333322221111 ^ 0x0001000000010001, "x", []string{"target"}},
+		{"band3", 0x4444333322221111 ^ 0x0000000100010001, "x", []string{"target"}},
+		{"bands 0 and 3, 16 bits apart", 0x4444333322221111 ^ 0x000000ff00ff0000, "x", []string{"target"}},
+		// One band in common but far apart: unrelated text.
+		{"band0, 17 bits apart", 0x4444333322221111 ^ 0x000100ff00ff0000, "x", nil},
+		{"band0, far apart", 0xaaaabbbbcccc1111, "x", nil},
 		{"title", 0xaaaabbbbccccdddd, "guangxi signs agreements", []string{"target"}},
 		{"none", 0xaaaabbbbccccdddd, "x", nil},
 		{"empty title matches nothing", 0xaaaabbbbccccdddd, "", nil},
-		{"both", 0x9999aaaabbbb1111, "x", []string{"target", "other"}},
+		{"both", 0x4444333322221111 ^ 0x0001000100010000, "something else", []string{"target", "other"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,4 +157,11 @@ func Unlist(s sql.NullString) ([]string, error) {
 		return nil, fmt.Errorf("decode list %.40q: %w", s.String, err)
 	}
 	return l, nil
+}
+
+// Sharing returns the items whose keys k shares (storage.Keys.Shares),
+// in place: the indexes find stories by one band, the rule also bounds
+// the distance.
+func Sharing(items []storage.Item, k storage.Keys) []storage.Item {
+	return slices.DeleteFunc(items, func(it storage.Item) bool { return !k.Shares(it.Keys) })
 }
