@@ -2,11 +2,14 @@
 // file (modernc.org/sqlite, no cgo). *DB satisfies storage.Store.
 //
 // The database runs in WAL mode. All writes go through one connection that
-// DB holds from Open to Close, one Update at a time, so concurrent Update
-// calls queue instead of failing with "database is locked"; reads (View,
-// Stories, Feeds, …) use a separate pool of read-only connections and never
-// wait for a writer. A function passed to Update must not call Update
-// itself.
+// DB holds from Open to Close, on one writer goroutine, so concurrent
+// Update calls queue instead of failing with "database is locked"; calls
+// that queue while a transaction runs are committed with it, each in its
+// own savepoint (write.go). Reads (View, Stories, Feeds, …) use a
+// separate pool of read-only connections and never wait for a writer. A
+// function passed to Update must not call Update itself. Candidate
+// lookups for recent windows are answered from an in-memory index of the
+// stories' keys (window.go).
 //
 // A story's Published is its representative's; its Updated starts as the
 // later of its first item's Published and Updated and moves to the time of
