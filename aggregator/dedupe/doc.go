@@ -103,23 +103,24 @@
 // SQLite store of invented, varied stories at two densities: one story
 // every 30 seconds (17,280 in the ±72 hour window, which only stores of
 // that size and more fill) and one every 9 minutes (960 in the window, so
-// that every store size fills it and the sizes compare like for like). On
-// a 2-core Xeon shared with other work, 2026-11-25:
+// that every store size fills it and the sizes compare like for like).
+// Items are at=recent (published within the store's newest day, as a
+// poll's are) or at=past (in the middle of its history). On a 2-core
+// virtual machine, 2026-11-26, three runs each:
 //
-//	density    stories     candidates/item   ns/op
-//	2,880/day  1,000       0.58              45,600
-//	2,880/day  50,000      1.96              129,000
-//	2,880/day  1,000,000   1.99              130,000
-//	160/day    1,000       0.57              44,600–50,300 (median of 4: 47,400)
-//	160/day    1,000,000   0.56              79,200–134,900 (median of 4: 106,800)
+//	density    stories     at      candidates/item   ns/op
+//	160/day    1,000       recent  0.50              37,100–52,000 (median 48,800)
+//	160/day    1,000,000   recent  0.51              33,700–67,200 (median 44,700)
+//	160/day    1,000       past    0.50              51,300–71,700 (median 71,700)
+//	160/day    1,000,000   past    0.50              141,000–146,000
 //
-// At the same density a million stories cost 1.8 to 2.8 times as much as
-// a thousand (2.3 times by the medians): the candidates per item do not
-// grow, but each lookup reads index and row pages of a 1.4 GB file that
-// the small per-connection page cache does not hold, through the pure-Go
-// SQLite. At 2,880 stories a day, 50,000 and 1,000,000 stories cost the
-// same. Before candidates were fingerprinted by token pairs, 100,000
-// stories brought 18 candidates per item and 694,000 ns/op. On the
-// 1,000-feed farm of the aggregator's tests Assign takes 133 µs per item,
-// down from 469 µs, with 2 candidates per item instead of 10.
+// Recent items cost the same at a million stories as at a thousand: the
+// SQLite store answers their candidate lookups from the keys of its last
+// four days of stories, kept in memory, and reads only the rows of the
+// stories that match. Items dated further back use the SQL band indexes,
+// whose pages of a 1.4 GB file the small reader cache does not hold: about
+// twice the cost at a million stories. (On 2026-11-25, before the
+// in-memory keys, at 2,880 stories a day 50,000 and 1,000,000 stories cost
+// 129 and 130 µs.) Before candidates were fingerprinted by token pairs,
+// 100,000 stories brought 18 candidates per item and 694,000 ns/op.
 package dedupe
