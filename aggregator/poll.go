@@ -210,19 +210,25 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 	mark := s.recent.mark()
 	plan := make([]uint8, len(items))
 	err = s.store.View(ctx, func(tx storage.Tx) error {
+		guids := make([]string, len(items))
+		for i := range items {
+			guids[i] = items[i].GUID
+		}
+		stored, err := tx.ItemsByGUID(ctx, f.URL, guids)
+		if err != nil {
+			return err
+		}
 		for i := range items {
 			it := &items[i]
-			old, err := tx.Item(ctx, f.URL, it.GUID)
+			old, ok := stored[it.GUID]
 			switch {
-			case errors.Is(err, storage.ErrNotFound):
+			case !ok:
 				plan[i] = planInsert
 				if !shared {
 					if _, err := d.Assign(ctx, tx, it); err != nil {
 						return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
 					}
 				}
-			case err != nil:
-				return err
 			case old.Hash == it.Hash:
 				plan[i] = planSkip
 			default:

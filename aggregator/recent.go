@@ -161,4 +161,8 @@ func (recentTx) Item(context.Context, string, string) (storage.Item, error) {
 	return storage.Item{}, errRecentOnly
 }
 
+func (recentTx) ItemsByGUID(context.Context, string, []string) (map[string]storage.Item, error) {
+	return nil, errRecentOnly
+}
+
 func (recentTx) PutItem(context.Context, *storage.Item) (bool, error) { return false, errRecentOnly }

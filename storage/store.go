@@ -62,6 +62,11 @@ type Tx interface {
 	// or ErrNotFound.
 	Item(ctx context.Context, feedURL, guid string) (Item, error)
 
+	// ItemsByGUID returns the stored items of the feed configured at
+	// feedURL whose GUIDs are among guids, keyed by GUID; GUIDs not
+	// stored are absent. It is one lookup for a whole fetched feed.
+	ItemsByGUID(ctx context.Context, feedURL string, guids []string) (map[string]Item, error)
+
 	// ItemsByURL returns every stored item whose canonical URL is
 	// canonicalURL, oldest first.
 	ItemsByURL(ctx context.Context, canonicalURL string) ([]Item, error)

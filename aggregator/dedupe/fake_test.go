@@ -33,6 +33,16 @@ func (tx *fakeTx) Item(_ context.Context, feedURL, guid string) (storage.Item, e
 	return storage.Item{}, storage.ErrNotFound
 }
 
+func (tx *fakeTx) ItemsByGUID(_ context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {
+	m := map[string]storage.Item{}
+	for _, g := range guids {
+		if i, ok := tx.byKey[[2]string{feedURL, g}]; ok {
+			m[g] = tx.items[i]
+		}
+	}
+	return m, nil
+}
+
 func (tx *fakeTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
 	var out []storage.Item
 	for _, it := range tx.items {

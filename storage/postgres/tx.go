@@ -13,9 +13,11 @@ import (
 
 // pgx prepares and caches each statement per connection on first use.
 const (
-	qItem       = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = $1 AND i.guid = $2`
-	qItemState  = `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = $1 AND guid = $2`
-	qItemsByURL = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`
+	qItem        = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = $1 AND i.guid = $2`
+	qItemState   = `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = $1 AND guid = $2`
+	qItemsByURL  = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`
+	qItemsByGUID = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = $1
+		AND i.guid IN (SELECT jsonb_array_elements_text($2::jsonb))`
 	// Five indexed lookups, one per band and one by title key.
 	qCandidates = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.id IN (
 		SELECT rep_item_id FROM stories WHERE band0 = $1 AND published BETWEEN $6 AND $7
@@ -81,6 +83,18 @@ func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, erro
 		return storage.Item{}, fmt.Errorf("postgres: item %s of %s: %w", guid, feedURL, wrap(err))
 	}
 	return it, nil
+}
+
+func (t *tx) ItemsByGUID(ctx context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {
+	list, err := sqlstore.GUIDList(guids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: items of %s: %w", feedURL, err)
+	}
+	items, err := sqlstore.ByGUID(t.tx.QueryContext(ctx, qItemsByGUID, feedURL, list))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: items of %s: %w", feedURL, wrap(err))
+	}
+	return items, nil
 }
 
 func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error) {

@@ -65,6 +65,8 @@ func TestQueryPlans(t *testing.T) {
 		{"Candidates", queries[stCandidates], []any{1, 2, 3, 4, "title 7", from, to},
 			[]string{"stories_band0", "stories_band1", "stories_band2", "stories_band3", "stories_title"}},
 		{"ItemsByURL", queries[stItemsByURL], []any{"example.org/7"}, []string{"items_url_key"}},
+		{"ItemsByGUID", queries[stItemsByGUID], []any{"https://feed3.example/rss", `["g1","g2"]`}, []string{"sqlite_autoindex_items_1 (feed_url=? AND guid=?)"}},
+		{"StoryRepItem", queries[stStoryRepItem], []any{7}, []string{"INTEGER PRIMARY KEY"}},
 		{"FirstItem", queries[stFirstItem], []any{7}, []string{"items_story"}},
 		{"Stories", storiesQuery, []any{nil, 100, ""}, []string{"stories_published"}},
 		{"Related", relatedQuery, []any{nil, 100, ""}, []string{"stories_published", "items_story"}},

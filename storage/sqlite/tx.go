@@ -16,6 +16,7 @@ const (
 	stItem = iota
 	stItemState
 	stItemsByURL
+	stItemsByGUID
 	stCandidates
 	stInsertStory
 	stInsertItem
@@ -38,6 +39,8 @@ var queries = [numStmts]string{
 	stItem:       `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = ? AND i.guid = ?`,
 	stItemState:  `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = ? AND guid = ?`,
 	stItemsByURL: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = ? ORDER BY i.published, i.id`,
+	stItemsByGUID: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = ?
+		AND i.guid IN (SELECT value FROM json_each(?))`,
 	// Five indexed lookups, one per band and one by title key; the
 	// window applies to each so every lookup is a range of one index.
 	stCandidates: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.id IN (
@@ -51,7 +54,8 @@ var queries = [numStmts]string{
 		band0, band1, band2, band3, simhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	stInsertItem: `INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
 		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (feed_url, guid) DO NOTHING`,
 	stNextIDs: `SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM stories)`,
 	stStory:   `SELECT published, updated, simhash FROM stories WHERE id = ?`,
 	stStoryRep: `UPDATE stories SET rep_item_id = ?, published = ?, updated = max(updated, ?), url_key = ?, title_key = ?,
@@ -147,6 +151,21 @@ func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, erro
 	return it, nil
 }
 
+func (t *tx) ItemsByGUID(ctx context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: items of %s: %w", feedURL, err)
+	}
+	list, err := sqlstore.GUIDList(guids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: items of %s: %w", feedURL, err)
+	}
+	items, err := sqlstore.ByGUID(t.stmt(stItemsByGUID).QueryContext(t.ctx, feedURL, list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: items of %s: %w", feedURL, wrap(err))
+	}
+	return items, nil
+}
+
 func (t *tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: items by URL %s: %w", canonicalURL, err)
@@ -209,45 +228,42 @@ func (t *tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {
 }
 
 func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
-	var id, storyID, firstSeen int64
-	var hash string
-	err := t.stmt(stItemState).QueryRowContext(ctx, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
-	switch {
-	case err == nil:
-		it.ID, it.StoryID, it.FirstSeen = id, storyID, sqlstore.Time(firstSeen)
-		if hash == it.Hash {
-			return false, nil
-		}
-		return true, t.change(ctx, it)
-	case !errors.Is(err, sql.ErrNoRows):
-		return false, err
-	}
-	if it.FirstSeen.IsZero() {
-		it.FirstSeen = t.now
-	}
 	if t.nextItem == 0 {
 		if err := t.stmt(stNextIDs).QueryRowContext(ctx).Scan(&t.nextItem, &t.nextStory); err != nil {
 			return false, fmt.Errorf("next IDs: %w", err)
 		}
 	}
+	if it.FirstSeen.IsZero() {
+		it.FirstSeen = t.now
+	}
+	// New items are the common case: insert first, and look the item up
+	// only if the feed already has its GUID. The item goes before its
+	// story: the foreign key is checked at commit, and a failed call
+	// leaves nothing behind.
+	id, sid := t.nextItem, it.StoryID
+	if sid == 0 {
+		sid = t.nextStory
+	}
+	inserted, err := t.insertItem(ctx, it, id, sid)
+	if err != nil {
+		return false, err
+	}
+	if !inserted {
+		return t.stored(ctx, it)
+	}
+	t.nextItem++
+	it.ID = id
+	t.dirty = true
 	pub := sqlstore.Nanos(it.Published)
 	b := it.Keys.Bands()
 	if it.StoryID == 0 {
-		// The item goes first: the foreign key to its story is checked
-		// at commit, and a failed insert leaves nothing behind.
-		id, sid := t.nextItem, t.nextStory
-		if err := t.insertItem(ctx, it, id, sid); err != nil {
-			return false, err
-		}
 		_, err := t.stmt(stInsertStory).ExecContext(ctx, sid, id, storage.StoryUID(it.FeedURL, it.GUID),
 			pub, max(pub, sqlstore.Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
 		}
-		t.nextItem++
 		t.nextStory++
-		it.ID, it.StoryID = id, sid
-		t.dirty = true
+		it.StoryID = sid
 		t.changes = append(t.changes, windowChange{entry: windowEntry{story: sid, published: pub,
 			simhash: it.Keys.SimHash, title: titleHash(it.Keys.Title)}})
 		return true, nil
@@ -261,11 +277,6 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
 	}
-	if err := t.insertItem(ctx, it, t.nextItem, it.StoryID); err != nil {
-		return false, err
-	}
-	it.ID = t.nextItem
-	t.nextItem++
 	if pub < spub {
 		_, err = t.stmt(stStoryRep).ExecContext(ctx, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
 			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID)
@@ -275,16 +286,37 @@ func (t *tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 		t.changes = append(t.changes, windowChange{changed: true, oldHash: uint64(shash), entry: windowEntry{
 			story: it.StoryID, published: pub, simhash: it.Keys.SimHash, title: titleHash(it.Keys.Title)}})
 	}
-	t.dirty = true
 	return true, nil
 }
 
-func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64) error {
-	_, err := t.stmt(stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+// stored handles PutItem of an item the feed already has: unchanged, or
+// rewritten in place in its story.
+func (t *tx) stored(ctx context.Context, it *storage.Item) (bool, error) {
+	var id, storyID, firstSeen int64
+	var hash string
+	err := t.stmt(stItemState).QueryRowContext(ctx, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
+	if err != nil {
+		return false, fmt.Errorf("stored item: %w", err)
+	}
+	it.ID, it.StoryID, it.FirstSeen = id, storyID, sqlstore.Time(firstSeen)
+	if hash == it.Hash {
+		return false, nil
+	}
+	return true, t.change(ctx, it)
+}
+
+// insertItem inserts it as item id of story storyID unless the feed
+// already has its GUID, and reports whether it did.
+func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64) (bool, error) {
+	res, err := t.stmt(stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags),
 		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated),
 		sqlstore.Nanos(it.FirstSeen), it.FeedTitle)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // change rewrites the stored item it.ID in place and makes the story's

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"JoinMissingStory", testJoinMissingStory},
 		{"Candidates", testCandidates},
 		{"ItemsByURL", testItemsByURL},
+		{"ItemsByGUID", testItemsByGUID},
 		{"Stories", testStories},
 		{"Revision", testRevision},
 		{"UpdateRollback", testUpdateRollback},
@@ -574,6 +575,38 @@ func testCandidates(t *testing.T, h *harness) {
 		t.Fatalf("Candidates = %q, want [target]", guids(got))
 	}
 	checkItem(t, got[0], target)
+}
+
+func testItemsByGUID(t *testing.T, h *harness) {
+	a := item("https://a.example/rss", `g "1" \ ü`, 1, 1)
+	b := item("https://a.example/rss", "g2", 2, 2)
+	c := item("https://c.example/rss", "g3", 3, 3)
+	h.put(&a, &b, &c)
+	lookup := func(feed string, guids ...string) map[string]storage.Item {
+		t.Helper()
+		var got map[string]storage.Item
+		err := h.s.View(t.Context(), func(tx storage.Tx) error {
+			var err error
+			got, err = tx.ItemsByGUID(t.Context(), feed, guids)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("ItemsByGUID: %v", err)
+		}
+		return got
+	}
+	got := lookup("https://a.example/rss", a.GUID, "g3", "missing", b.GUID)
+	if len(got) != 2 {
+		t.Fatalf("ItemsByGUID = %d items, want 2 (%q and g2)", len(got), a.GUID)
+	}
+	checkItem(t, got[a.GUID], a)
+	checkItem(t, got["g2"], b)
+	if got := lookup("https://a.example/rss"); len(got) != 0 {
+		t.Errorf("ItemsByGUID(no GUIDs) = %d items, want none", len(got))
+	}
+	if got := lookup("https://c.example/rss", a.GUID); len(got) != 0 {
+		t.Errorf("ItemsByGUID(another feed's GUID) = %d items, want none", len(got))
+	}
 }
 
 func testItemsByURL(t *testing.T, h *harness) {

@@ -159,6 +159,30 @@ func Unlist(s sql.NullString) ([]string, error) {
 	return l, nil
 }
 
+// ByGUID reads every row of ItemCols from rows, closes them and returns
+// the items keyed by GUID. err is the error of the query that returned
+// rows, returned when not nil.
+func ByGUID(rows *sql.Rows, err error) (map[string]storage.Item, error) {
+	items, err := Items(rows, err)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]storage.Item, len(items))
+	for _, it := range items {
+		m[it.GUID] = it
+	}
+	return m, nil
+}
+
+// GUIDList returns guids as the JSON array the ItemsByGUID queries read.
+func GUIDList(guids []string) (string, error) {
+	if guids == nil {
+		guids = []string{} // [], not null
+	}
+	b, err := json.Marshal(guids)
+	return string(b), err
+}
+
 // Sharing returns the items whose keys k shares (storage.Keys.Shares),
 // in place: the indexes find stories by one band, the rule also bounds
 // the distance.
