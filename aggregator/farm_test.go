@@ -3,7 +3,6 @@ package aggregator_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -51,17 +50,17 @@ func missing(t *testing.T, ctx context.Context, db storage.Store, want map[strin
 	t.Helper()
 	err := db.View(ctx, func(tx storage.Tx) error {
 		for u, guids := range want {
+			stored, err := tx.ItemsByGUID(ctx, u, guids)
+			if err != nil {
+				return err
+			}
 			for _, g := range guids {
 				total++
-				_, err := tx.Item(ctx, u, g)
-				switch {
-				case errors.Is(err, storage.ErrNotFound):
+				if _, ok := stored[g]; !ok {
 					if lost < 5 {
 						t.Errorf("item %s of %s not stored", g, u)
 					}
 					lost++
-				case err != nil:
-					return err
 				}
 			}
 		}

@@ -157,10 +157,6 @@ func (r recentTx) Candidates(_ context.Context, k storage.Keys, from, to time.Ti
 
 func (recentTx) PutFeed(context.Context, storage.Feed) error { return errRecentOnly }
 
-func (recentTx) Item(context.Context, string, string) (storage.Item, error) {
-	return storage.Item{}, errRecentOnly
-}
-
 func (recentTx) ItemsByGUID(context.Context, string, []string) (map[string]storage.Item, error) {
 	return nil, errRecentOnly
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/feedmerge/feedmerge/feeds"
 )
 
-// ErrNotFound is returned when a feed or item does not exist.
+// ErrNotFound is returned when a feed or story does not exist.
 var ErrNotFound = errors.New("storage: not found")
 
 // ErrFull is matched (errors.Is) by errors of a write that failed because
@@ -57,10 +57,6 @@ type Store interface {
 type Tx interface {
 	// PutFeed inserts or replaces the state of feed f.URL.
 	PutFeed(ctx context.Context, f Feed) error
-
-	// Item returns the item with guid in the feed configured at feedURL,
-	// or ErrNotFound.
-	Item(ctx context.Context, feedURL, guid string) (Item, error)
 
 	// ItemsByGUID returns the stored items of the feed configured at
 	// feedURL whose GUIDs are among guids, keyed by GUID; GUIDs not

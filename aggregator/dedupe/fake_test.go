@@ -26,13 +26,6 @@ func newFakeTx() *fakeTx {
 
 func (tx *fakeTx) PutFeed(context.Context, storage.Feed) error { return nil }
 
-func (tx *fakeTx) Item(_ context.Context, feedURL, guid string) (storage.Item, error) {
-	if i, ok := tx.byKey[[2]string{feedURL, guid}]; ok {
-		return tx.items[i], nil
-	}
-	return storage.Item{}, storage.ErrNotFound
-}
-
 func (tx *fakeTx) ItemsByGUID(_ context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {
 	m := map[string]storage.Item{}
 	for _, g := range guids {

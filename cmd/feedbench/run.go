@@ -402,12 +402,14 @@ func (b *bench) verify(ctx context.Context, dbPath string) (lost, served int, st
 	want := b.fm.Expected()
 	err = db.View(ctx, func(tx storage.Tx) error {
 		for u, guids := range want {
+			stored, err := tx.ItemsByGUID(ctx, u, guids)
+			if err != nil {
+				return err
+			}
 			for _, g := range guids {
 				served++
-				if _, err := tx.Item(ctx, u, g); errors.Is(err, storage.ErrNotFound) {
+				if _, ok := stored[g]; !ok {
 					lost++
-				} else if err != nil {
-					return err
 				}
 			}
 		}

@@ -13,7 +13,6 @@ import (
 
 // pgx prepares and caches each statement per connection on first use.
 const (
-	qItem        = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = $1 AND i.guid = $2`
 	qItemState   = `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = $1 AND guid = $2`
 	qItemsByURL  = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`
 	qItemsByGUID = `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = $1
@@ -72,17 +71,6 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 		return fmt.Errorf("postgres: save feed %s: %w", f.URL, wrap(err))
 	}
 	return nil
-}
-
-func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, error) {
-	it, err := sqlstore.ScanItem(t.tx.QueryRowContext(ctx, qItem, feedURL, guid))
-	if errors.Is(err, sql.ErrNoRows) {
-		return storage.Item{}, fmt.Errorf("postgres: item %s of %s: %w", guid, feedURL, storage.ErrNotFound)
-	}
-	if err != nil {
-		return storage.Item{}, fmt.Errorf("postgres: item %s of %s: %w", guid, feedURL, wrap(err))
-	}
-	return it, nil
 }
 
 func (t *tx) ItemsByGUID(ctx context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {

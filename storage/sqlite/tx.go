@@ -13,8 +13,7 @@ import (
 
 // Statements prepared once per DB on each pool.
 const (
-	stItem = iota
-	stItemState
+	stItemState = iota
 	stItemsByURL
 	stItemsByGUID
 	stCandidates
@@ -36,7 +35,6 @@ const (
 )
 
 var queries = [numStmts]string{
-	stItem:       `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = ? AND i.guid = ?`,
 	stItemState:  `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = ? AND guid = ?`,
 	stItemsByURL: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.url_key = ? ORDER BY i.published, i.id`,
 	stItemsByGUID: `SELECT ` + sqlstore.ItemCols + ` FROM items i WHERE i.feed_url = ?
@@ -134,21 +132,6 @@ func (t *tx) PutFeed(ctx context.Context, f storage.Feed) error {
 		return fmt.Errorf("sqlite: save feed %s: %w", f.URL, wrap(err))
 	}
 	return nil
-}
-
-func (t *tx) Item(ctx context.Context, feedURL, guid string) (storage.Item, error) {
-	if err := ctx.Err(); err != nil {
-		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, err)
-	}
-	ctx = t.ctx
-	it, err := sqlstore.ScanItem(t.stmt(stItem).QueryRowContext(ctx, feedURL, guid))
-	if errors.Is(err, sql.ErrNoRows) {
-		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, storage.ErrNotFound)
-	}
-	if err != nil {
-		return storage.Item{}, fmt.Errorf("sqlite: item %s of %s: %w", guid, feedURL, wrap(err))
-	}
-	return it, nil
 }
 
 func (t *tx) ItemsByGUID(ctx context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {

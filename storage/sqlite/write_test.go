@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -51,8 +52,8 @@ func TestGroupCommit(t *testing.T) {
 			panic("boom")
 		},
 		func(tx storage.Tx) error { // sees what the calls before it wrote
-			if _, err := tx.Item(t.Context(), items[1].FeedURL, items[1].GUID); err != nil {
-				return err
+			if got, err := tx.ItemsByGUID(t.Context(), items[1].FeedURL, []string{items[1].GUID}); err != nil || len(got) != 1 {
+				return fmt.Errorf("an earlier call's item: %d found, %v", len(got), err)
 			}
 			_, err := tx.PutItem(t.Context(), &items[4])
 			return err
@@ -94,10 +95,12 @@ func TestGroupCommit(t *testing.T) {
 	var stored []string
 	err := db.View(t.Context(), func(tx storage.Tx) error {
 		for _, it := range items {
-			if _, err := tx.Item(t.Context(), it.FeedURL, it.GUID); err == nil {
-				stored = append(stored, it.GUID)
-			} else if !errors.Is(err, storage.ErrNotFound) {
+			got, err := tx.ItemsByGUID(t.Context(), it.FeedURL, []string{it.GUID})
+			if err != nil {
 				return err
+			}
+			if _, ok := got[it.GUID]; ok {
+				stored = append(stored, it.GUID)
 			}
 		}
 		return nil

@@ -154,12 +154,18 @@ func (h *harness) item(feedURL, guid string) storage.Item {
 	h.t.Helper()
 	var it storage.Item
 	err := h.s.View(h.t.Context(), func(tx storage.Tx) error {
-		var err error
-		it, err = tx.Item(h.t.Context(), feedURL, guid)
-		return err
+		items, err := tx.ItemsByGUID(h.t.Context(), feedURL, []string{guid})
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if it, ok = items[guid]; !ok {
+			return fmt.Errorf("not stored")
+		}
+		return nil
 	})
 	if err != nil {
-		h.t.Fatalf("Item(%s, %s): %v", feedURL, guid, err)
+		h.t.Fatalf("item %s of %s: %v", guid, feedURL, err)
 	}
 	return it
 }
@@ -339,14 +345,6 @@ func testPutItemNew(t *testing.T, h *harness) {
 	h.put(&it2)
 	if got := h.item(it2.FeedURL, it2.GUID); got.FirstSeen.IsZero() || got.StoryID == it.StoryID {
 		t.Errorf("second new item: FirstSeen %v, story %d (first story %d); want set and a new story", got.FirstSeen, got.StoryID, it.StoryID)
-	}
-
-	err := h.s.View(t.Context(), func(tx storage.Tx) error {
-		_, err := tx.Item(t.Context(), it.FeedURL, "missing")
-		return err
-	})
-	if !errors.Is(err, storage.ErrNotFound) {
-		t.Errorf("Item(missing) error = %v, want ErrNotFound", err)
 	}
 
 	st := h.stories(storage.StoryQuery{})
