@@ -260,7 +260,7 @@ func (w *windowIndex) match(k storage.Keys, from, to int64) []int64 {
 		for n := w.heads[i][b]; n != 0; {
 			e := w.entry(n)
 			n = e.next[i]
-			if e.dead || e.published < from || e.published > to || e.bucket(i) != b || i == 4 && e.title != th {
+			if e.dead || e.published < from || e.published > to || i == 4 && e.title != th {
 				continue
 			}
 			if i < 4 && bits.OnesCount64(e.simhash^k.SimHash) > storage.MaxBandDistance {
