@@ -152,20 +152,58 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	cur.Title, cur.SiteURL = parsed.Title, parsed.SiteURL
 	s.succeeded(&cur, now, notBefore)
 
-	outlet := f.Title
-	if outlet == "" {
-		outlet = parsed.Title
-	}
-	if outlet == "" {
-		outlet = hostOf(f.URL)
-	}
-	newItems, updated, err := s.save(ctx, f, s.items(f, outlet, parsed.Items, now), cur, now)
+	newItems, updated, err := s.save(ctx, f, s.items(f, outlet(f, parsed), parsed.Items, now), cur, now)
 	if err != nil {
 		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("save items of %s: %w", f.URL, err)
 		return res
 	}
 	res.Outcome, res.New, res.Updated, res.NextPoll = OutcomeFetched, newItems, updated, f.due(cur)
 	return res
+}
+
+// Ingest stores the items of doc, a document of the configured feed
+// feedURL obtained other than by polling it (pushed to us, or read from a
+// file), as a poll that fetched doc would: new items are assigned to
+// stories, changed ones rewritten in place. The feed's fetch state
+// (validators, schedule, errors) is left as it is. Like Poll, it refuses
+// a feed that is being polled or ingested at the moment.
+func (s *Service) Ingest(ctx context.Context, feedURL string, doc *feeds.Feed) (newItems, updated int, err error) {
+	f, ok := s.feed(feedURL)
+	if !ok {
+		return 0, 0, fmt.Errorf("feed %s is not configured", feedURL)
+	}
+	if !s.begin(feedURL) {
+		return 0, 0, fmt.Errorf("feed %s: %w", feedURL, errBusy)
+	}
+	defer s.end(feedURL)
+	cur, err := s.store.Feed(ctx, feedURL)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		cur = storage.Feed{URL: feedURL, State: storage.StateNew}
+	case err != nil:
+		return 0, 0, fmt.Errorf("load state of %s: %w", feedURL, err)
+	}
+	if doc.Title != "" {
+		cur.Title, cur.SiteURL = doc.Title, doc.SiteURL
+	}
+	now := s.now()
+	newItems, updated, err = s.save(ctx, f, s.items(f, outlet(f, doc), doc.Items, now), cur, now)
+	if err != nil {
+		return 0, 0, fmt.Errorf("save items of %s: %w", feedURL, err)
+	}
+	return newItems, updated, nil
+}
+
+// outlet returns the name items of feed f are credited to: the configured
+// title, else the feed's own, else its host.
+func outlet(f feedConfig, doc *feeds.Feed) string {
+	switch {
+	case f.Title != "":
+		return f.Title
+	case doc.Title != "":
+		return doc.Title
+	}
+	return hostOf(f.URL)
 }
 
 // items turns parsed items into items to store, with their hashes and

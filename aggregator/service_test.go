@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/feedmerge/feedmerge/aggregator"
+	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
 	"github.com/feedmerge/feedmerge/storage/sqlite"
 )
@@ -617,5 +618,49 @@ func TestPermanentRedirectIsRemembered(t *testing.T) {
 	}
 	if st[0].State != storage.StateMoved || st[0].FetchURL != f.URL+"/new" {
 		t.Errorf("status: state %s, fetch URL %q; want moved to %s/new", st[0].State, st[0].FetchURL, f.URL)
+	}
+}
+
+func TestIngestStoresLikeAPollAndKeepsFetchState(t *testing.T) {
+	f := newFarm(t)
+	body := "Guangxi signed 560 agreements on technology, trade and training with ASEAN partners at the expo in Nanning, officials said on Tuesday."
+	f.set("/a", farmDoc{contentType: "application/rss+xml", etag: `"a1"`, body: rss("A",
+		rssItem{"a-1", "https://news.example.test/guangxi-560", "Guangxi signs 560 agreements with ASEAN partners", body, date(5 * time.Hour)})})
+	svc, store, _ := setup(t, f, "", "/a", "/b")
+	if r := svc.Poll(t.Context(), f.URL+"/a", false); r.New != 1 {
+		t.Fatalf("poll of /a = %+v, want 1 new item", r)
+	}
+
+	doc, err := feeds.Parse(rss("B",
+		rssItem{"b-1", "https://news.example.test/guangxi-560?utm_source=push", "Guangxi signs 560 agreements with ASEAN partners - B", body, date(4 * time.Hour)},
+		rssItem{"b-2", "https://news.example.test/rail", "Rail link opens", "Trains run daily from Monday.", date(3 * time.Hour)}),
+		"application/rss+xml", f.URL+"/b", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newItems, updated, err := svc.Ingest(t.Context(), f.URL+"/b", doc)
+	if err != nil || newItems != 2 || updated != 0 {
+		t.Fatalf("Ingest = %d new, %d updated, %v; want 2, 0, nil", newItems, updated, err)
+	}
+	served, _ := serveFeed(t, svc)
+	if len(served.Entries) != 2 {
+		t.Fatalf("served %d entries, want 2: the ingested copy joins the polled story", len(served.Entries))
+	}
+	if newItems, _, err := svc.Ingest(t.Context(), f.URL+"/b", doc); err != nil || newItems != 0 {
+		t.Errorf("ingesting the same document again: %d new, %v; want 0", newItems, err)
+	}
+	st, err := store.Feed(t.Context(), f.URL+"/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Title != "B" || st.State != storage.StateNew || !st.LastFetch.IsZero() {
+		t.Errorf("state of the ingested feed = %+v, want its title and no fetch recorded", st)
+	}
+	if len(f.got("/b")) != 0 {
+		t.Error("Ingest fetched the feed")
+	}
+
+	if _, _, err := svc.Ingest(t.Context(), f.URL+"/nope", doc); err == nil || !strings.Contains(err.Error(), "not configured") {
+		t.Errorf("Ingest of an unconfigured feed: %v, want a not-configured error", err)
 	}
 }
