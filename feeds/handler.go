@@ -2,9 +2,9 @@ package feeds
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"hash/fnv"
 	"log/slog"
 	"net/http"
