@@ -108,12 +108,8 @@ func renderAtom(w io.Writer, m Meta, stories []Story, cache *EntryCache) error {
 			continue // an Atom id names one entry
 		}
 		seen[s.ID] = true
-		e, err := atomEntryXML(s, cache)
-		if err != nil {
-			return err
-		}
 		bw.WriteByte('\n')
-		bw.Write(e)
+		bw.Write(atomEntryXML(s, cache))
 	}
 	bw.WriteString("\n</feed>\n")
 	return bw.Flush()

@@ -1,9 +1,7 @@
 package feeds
 
 import (
-	"bytes"
-	"encoding/xml"
-	"hash/fnv"
+	"hash/maphash"
 	"strconv"
 	"sync"
 )
@@ -49,12 +47,16 @@ func (c *EntryCache) add(k uint64, b []byte) {
 	c.cur[k] = b
 }
 
+// keySeed seeds storyKey: keys live only as long as the process.
+var keySeed = maphash.MakeSeed()
+
 // storyKey hashes every field of s that its entry is rendered from.
 func storyKey(s *Story) uint64 {
-	h := fnv.New64a()
+	var h maphash.Hash
+	h.SetSeed(keySeed)
 	w := func(v string) {
-		h.Write([]byte(v))
-		h.Write([]byte{0})
+		h.WriteString(v)
+		h.WriteByte(0)
 	}
 	for _, v := range [...]string{s.ID, s.Title, s.URL, s.Summary, s.Content, s.Author, s.Lang,
 		s.Source.Title, s.Source.FeedURL, s.Source.SiteURL} {
@@ -76,22 +78,17 @@ func storyKey(s *Story) uint64 {
 
 // atomEntryXML returns the entry of s as it appears in the indented feed
 // document, from cache when it holds it.
-func atomEntryXML(s *Story, cache *EntryCache) ([]byte, error) {
+func atomEntryXML(s *Story, cache *EntryCache) []byte {
 	var k uint64
 	if cache != nil {
 		k = storyKey(s)
 		if b, ok := cache.get(k); ok {
-			return b, nil
+			return b
 		}
 	}
-	var b bytes.Buffer
-	enc := xml.NewEncoder(&b)
-	enc.Indent("  ", "  ") // an entry sits one level inside <feed>
-	if err := enc.Encode(atomStory(s)); err != nil {
-		return nil, err
-	}
+	b := appendEntry(nil, atomStory(s))
 	if cache != nil {
-		cache.put(k, b.Bytes())
+		cache.put(k, b)
 	}
-	return b.Bytes(), nil
+	return b
 }

@@ -2,8 +2,13 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/xml"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	gorilla "github.com/gorilla/feeds"
 )
 
 // TestEntryCacheRendersTheSameDocument renders the same stories with and
@@ -68,6 +73,54 @@ func BenchmarkRenderCached(b *testing.B) {
 		var buf bytes.Buffer
 		if err := renderAtom(&buf, testMeta, stories, &cache); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAppendEntryMatchesEncodingXML renders random stories, their strings
+// full of what XML must escape or cannot hold, both with appendEntry and
+// with encoding/xml, and wants the same bytes.
+func TestAppendEntryMatchesEncodingXML(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	pieces := []string{"", "a", "Nanning", " ", "&", "<b>", ">", `"`, "'", "\t", "\n", "\r", "\x00", "\x01", "\x1f",
+		"\x7f", "é", "广西", "\uFFFD", "\xff", "\xe4\xb8", "\U0001F600", "\uFFFE", "\ud7ff", "&amp;", "]]>", "<![CDATA[x]]>"}
+	str := func() string {
+		var b strings.Builder
+		for range r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	when := func() time.Time {
+		if r.IntN(4) == 0 {
+			return time.Time{}
+		}
+		return time.Date(2026, 3, 1+r.IntN(20), r.IntN(24), 0, 0, 0, time.UTC)
+	}
+	for i := range 3000 {
+		s := Story{
+			ID: str(), Title: str(), URL: str(), Summary: str(), Content: str(), Author: str(), Lang: str(),
+			Published: when(), Updated: when(),
+			Source: Source{Title: str(), FeedURL: str(), SiteURL: str(), Updated: when()},
+		}
+		for range r.IntN(3) {
+			s.Categories = append(s.Categories, str())
+		}
+		for range r.IntN(3) {
+			s.Related = append(s.Related, Link{URL: str(), Title: str()})
+		}
+		e := atomStory(&s)
+		if r.IntN(5) == 0 {
+			e.Author = &gorilla.AtomAuthor{AtomPerson: gorilla.AtomPerson{Name: str(), Uri: str(), Email: str()}}
+		}
+		var want bytes.Buffer
+		enc := xml.NewEncoder(&want)
+		enc.Indent("  ", "  ")
+		if err := enc.Encode(e); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendEntry(nil, e); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("story %d: appendEntry differs from encoding/xml\n got: %q\nwant: %q", i, got, want.Bytes())
 		}
 	}
 }
