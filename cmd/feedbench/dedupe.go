@@ -148,7 +148,19 @@ func ingestBatch(ctx context.Context, db storage.Store, dbPath string, batch []p
 	}
 	close(next)
 	wg.Wait()
-	return stored, time.Since(start), errors.Join(errs...)
+	took := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, err
+	}
+	// Every item of the batch is new: each must have been stored.
+	want := 0
+	for _, f := range batch {
+		want += len(f.doc.Items)
+	}
+	if stored != want {
+		return 0, 0, fmt.Errorf("stored %d of the batch's %d new items", stored, want)
+	}
+	return stored, took, nil
 }
 
 // farmBatch starts a farm of n feeds (0: batchFeeds) and returns them parsed.
@@ -181,7 +193,9 @@ func farmBatch(ctx context.Context, n int, seed uint64, epoch time.Time) ([]pars
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", u, err)
 		}
-		out = append(out, parsedFeed{url: u, doc: f})
+		// The farm's ports may be those of an earlier batch's farm: the
+		// seed in the URL keeps each batch's feeds apart in the store.
+		out = append(out, parsedFeed{url: fmt.Sprintf("%s?batch=%d", u, seed), doc: f})
 	}
 	http.DefaultClient.CloseIdleConnections()
 	return out, nil
