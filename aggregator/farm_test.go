@@ -20,7 +20,7 @@ var farmFeeds = flag.Int("farm.feeds", 0, "feeds in TestFarmPoll (default 1,000;
 
 // farmService starts a service with a fresh SQLite store on a config
 // listing every feed of fm.
-func farmService(t *testing.T, fm *feedfarm.Farm, schedule string) (*aggregator.Service, *sqlite.DB) {
+func farmService(t testing.TB, fm *feedfarm.Farm, schedule string) (*aggregator.Service, *sqlite.DB) {
 	t.Helper()
 	dir := t.TempDir()
 	var cfg bytes.Buffer
@@ -46,7 +46,7 @@ func farmService(t *testing.T, fm *feedfarm.Farm, schedule string) (*aggregator.
 }
 
 // missing returns how many of the farm's served items are not stored.
-func missing(t *testing.T, ctx context.Context, db storage.Store, want map[string][]string) (lost, total int) {
+func missing(t testing.TB, ctx context.Context, db storage.Store, want map[string][]string) (lost, total int) {
 	t.Helper()
 	err := db.View(ctx, func(tx storage.Tx) error {
 		for u, guids := range want {
