@@ -59,12 +59,9 @@ func (s *Service) Poll(ctx context.Context, feedURL string, force bool) Result {
 	}
 	defer s.end(feedURL)
 
-	prev, err := s.store.Feed(ctx, feedURL)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		prev = storage.Feed{URL: feedURL, State: storage.StateNew}
-	case err != nil:
-		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("load state of %s: %w", feedURL, err)
+	prev, err := s.feedState(ctx, feedURL)
+	if err != nil {
+		res.Outcome, res.Err = OutcomeFailed, err
 		return res
 	}
 	if !force {
@@ -176,12 +173,9 @@ func (s *Service) Ingest(ctx context.Context, feedURL string, doc *feeds.Feed) (
 		return 0, 0, fmt.Errorf("feed %s: %w", feedURL, errBusy)
 	}
 	defer s.end(feedURL)
-	cur, err := s.store.Feed(ctx, feedURL)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		cur = storage.Feed{URL: feedURL, State: storage.StateNew}
-	case err != nil:
-		return 0, 0, fmt.Errorf("load state of %s: %w", feedURL, err)
+	cur, err := s.feedState(ctx, feedURL)
+	if err != nil {
+		return 0, 0, err
 	}
 	if doc.Title != "" {
 		cur.Title, cur.SiteURL = doc.Title, doc.SiteURL
@@ -192,6 +186,19 @@ func (s *Service) Ingest(ctx context.Context, feedURL string, doc *feeds.Feed) (
 		return 0, 0, fmt.Errorf("save items of %s: %w", feedURL, err)
 	}
 	return newItems, updated, nil
+}
+
+// feedState returns the stored state of the feed at feedURL, or the
+// state of a feed never fetched.
+func (s *Service) feedState(ctx context.Context, feedURL string) (storage.Feed, error) {
+	st, err := s.store.Feed(ctx, feedURL)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return storage.Feed{URL: feedURL, State: storage.StateNew}, nil
+	case err != nil:
+		return storage.Feed{}, fmt.Errorf("load state of %s: %w", feedURL, err)
+	}
+	return st, nil
 }
 
 // outlet returns the name items of feed f are credited to: the configured
