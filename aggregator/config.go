@@ -1,13 +1,13 @@
 package aggregator
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -79,17 +79,73 @@ type Feed struct {
 	Tags     []string `yaml:"tags"`
 }
 
-// Duration is a time.Duration written as "90s", "15m" or "24h" in YAML.
+// Duration is a time.Duration written in YAML as a Go duration ("90s",
+// "15m", "24h") or with a leading number of days ("30d", "1d12h").
 type Duration time.Duration
 
-// UnmarshalYAML parses a Go duration string.
+// UnmarshalYAML parses a duration. A bad one is returned as a
+// *yaml.TypeError, which yaml.v3 collects instead of stopping at it.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil || v < 0 {
-		return fmt.Errorf("line %d: invalid duration %q (want e.g. 90s, 15m, 24h)", n.Line, n.Value)
+	v, err := parseDuration(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, badDuration(n))}}
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// badDuration describes n, which is not a duration.
+func badDuration(n *yaml.Node) string {
+	return fmt.Sprintf("invalid duration %s (want e.g. 90s, 15m, 24h, 30d)", describe(n))
+}
+
+var errDuration = errors.New("invalid duration")
+
+// parseDuration parses a non-negative Go duration, optionally led by a
+// decimal number of days: "30d", "1.5d", "1d12h".
+func parseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return 0, errDuration
+		}
+		return d, nil
+	}
+	if !isDecimal(days) {
+		return 0, errDuration
+	}
+	n, err := strconv.ParseFloat(days, 64)
+	if err != nil || n*float64(24*time.Hour) >= math.MaxInt64 {
+		return 0, errDuration
+	}
+	d := time.Duration(n * float64(24*time.Hour))
+	if rest != "" {
+		if rest[0] == '+' || rest[0] == '-' {
+			return 0, errDuration
+		}
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 || d > math.MaxInt64-r {
+			return 0, errDuration
+		}
+		d += r
+	}
+	return d, nil
+}
+
+// isDecimal reports whether s is digits with at most one decimal point
+// between them: "30", "1.5".
+func isDecimal(s string) bool {
+	whole, frac, _ := strings.Cut(s, ".")
+	digits := func(s string) bool {
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return whole != "" && digits(whole) && digits(frac) && !strings.HasSuffix(s, ".")
 }
 
 // Defaults.
@@ -136,23 +192,13 @@ func LoadConfig(path string) (*Config, error) {
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // ParseConfig parses and validates a configuration file's contents; name
-// is used in messages and to resolve a relative database path.
+// is used in messages and to resolve a relative database path. It reports
+// every problem it finds, not just the first, as a *ConfigError whose
+// lines are sorted by line number.
 func ParseConfig(name string, data []byte) (*Config, error) {
-	type problem struct {
-		line int
-		msg  string
-	}
-	var problems []problem
+	var ps problems
 	add := func(line int, format string, args ...any) {
-		problems = append(problems, problem{line, fmt.Sprintf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))})
-	}
-	report := func() error {
-		sort.SliceStable(problems, func(i, j int) bool { return problems[i].line < problems[j].line })
-		msgs := make([]string, len(problems))
-		for i, p := range problems {
-			msgs[i] = p.msg
-		}
-		return &ConfigError{msgs}
+		ps.add(name, line, fmt.Sprintf(format, args...))
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -162,44 +208,283 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		} else {
 			add(1, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		return nil, report()
+		return nil, ps.err()
 	}
-	cfg := &Config{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, e := range te.Errors {
-				if m := yamlLine.FindStringSubmatch(e); m != nil {
-					n, _ := strconv.Atoi(m[1])
-					add(n, "%s", friendlyYAML(m[2]))
-				} else {
-					add(1, "%s", e)
-				}
-			}
-		} else {
-			add(1, "%s", err)
-		}
-	}
-	cfg.Path = name
+	cfg := &Config{Path: name}
+	d := &decoder{add: add, bad: map[string]bool{}, active: map[*yaml.Node]bool{}}
+	d.decode(&root, "", reflect.ValueOf(cfg).Elem())
 	lines := lineIndex(&root)
-	cfg.checkExplicit(lines, add)
+	ck := &checker{lines: lines, bad: d.bad, add: add}
+	cfg.checkExplicit(ck)
 	cfg.applyDefaults()
-	cfg.validate(lines, add)
-	if len(problems) > 0 {
-		return nil, report()
+	cfg.validate(ck)
+	if len(ps.list) > 0 {
+		return nil, ps.err()
 	}
 	return cfg, nil
 }
 
-var notFound = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+// problems collects a file's problems, each once.
+type problems struct {
+	list []problem
+	seen map[string]bool
+}
 
-func friendlyYAML(msg string) string {
-	if m := notFound.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown key %q", m[1])
+type problem struct {
+	line int
+	msg  string
+}
+
+// add records "NAME:LINE: msg", keeping the message on one line.
+func (ps *problems) add(name string, line int, msg string) {
+	line = max(line, 1)
+	msg = fmt.Sprintf("%s:%d: %s", name, line, escapeBreaks(msg))
+	if ps.seen[msg] {
+		return
 	}
-	return msg
+	if ps.seen == nil {
+		ps.seen = map[string]bool{}
+	}
+	ps.seen[msg] = true
+	ps.list = append(ps.list, problem{line, msg})
+}
+
+// err returns the problems as a *ConfigError, sorted by line.
+func (ps *problems) err() error {
+	sort.SliceStable(ps.list, func(i, j int) bool { return ps.list[i].line < ps.list[j].line })
+	msgs := make([]string, len(ps.list))
+	for i, p := range ps.list {
+		msgs[i] = p.msg
+	}
+	return &ConfigError{Problems: msgs}
+}
+
+// escapeBreaks escapes line breaks so that a message stays one line.
+func escapeBreaks(s string) string {
+	return strings.NewReplacer("\r\n", `\r\n`, "\n", `\n`, "\r", `\r`).Replace(s)
+}
+
+// describe names n as it was written, for messages: a scalar quoted, a
+// list or mapping by its kind.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.AliasNode:
+		return "*" + n.Value
+	}
+	return "nothing"
+}
+
+// maxNodes bounds the values decoded from one file, so that aliases of
+// aliases cannot make a small file expand without end.
+const maxNodes = 100_000
+
+// decoder decodes a yaml.Node tree into a Config value by value, so that
+// one bad value does not hide the others. It is as strict as yaml.v3's
+// KnownFields(true): unknown and repeated keys are problems too. Each
+// scalar is decoded by yaml.v3 itself.
+type decoder struct {
+	add    func(line int, format string, args ...any)
+	bad    map[string]bool     // key paths whose value did not decode
+	active map[*yaml.Node]bool // aliased nodes being decoded, to catch an alias inside itself
+	nodes  int
+}
+
+func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
+	d.bad[path] = true
+	d.add(n.Line, "%s: %s", where(path), fmt.Sprintf(format, args...))
+}
+
+// where names a key path in messages.
+func where(path string) string {
+	if path == "" {
+		return "config"
+	}
+	return path
+}
+
+// decode decodes n into v, the value at key path path.
+func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
+	if d.nodes++; d.nodes > maxNodes {
+		if d.nodes == maxNodes+1 {
+			d.fail(n, path, "more than %d values (aliases of aliases?)", maxNodes)
+		}
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) > 0 {
+			d.decode(n.Content[0], path, v)
+		}
+		return
+	case yaml.AliasNode:
+		if n.Alias == nil || d.active[n.Alias] {
+			d.fail(n, path, "alias *%s refers to itself", n.Value)
+			return
+		}
+		d.active[n.Alias] = true
+		d.decode(n.Alias, path, v)
+		delete(d.active, n.Alias)
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return // unset: the default applies
+	}
+	switch p := v.Addr().Interface().(type) {
+	case *Duration:
+		dur, err := parseDuration(n.Value)
+		if err != nil || n.Kind != yaml.ScalarNode {
+			d.fail(n, path, "%s", badDuration(n))
+			return
+		}
+		*p = Duration(dur)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		e := reflect.New(v.Type().Elem())
+		before := len(d.bad)
+		d.decode(n, path, e.Elem())
+		if len(d.bad) == before {
+			v.Set(e)
+		}
+	case reflect.Struct:
+		d.mapping(n, path, v)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.fail(n, path, "want a list, got %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			d.decode(c, join(path, strconv.Itoa(i)), s.Index(i))
+		}
+		v.Set(s)
+	default:
+		d.scalar(n, path, v)
+	}
+}
+
+// scalar decodes n into v, a string, number or bool.
+func (d *decoder) scalar(n *yaml.Node, path string, v reflect.Value) {
+	var want string
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		want = "a whole number"
+	case reflect.Float32, reflect.Float64:
+		want = "a number"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.String:
+		want = "a single value"
+	default:
+		want = "a " + v.Type().String()
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.fail(n, path, "want %s, got %s", want, describe(n))
+		return
+	}
+	// yaml.v3 truncates 1.5 to 1 for an int; a whole number must be one.
+	isInt := want == "a whole number"
+	e := reflect.New(v.Type())
+	if err := n.Decode(e.Interface()); err != nil || isInt && n.ShortTag() != "!!int" {
+		d.fail(n, path, "want %s, got %s", want, describe(n))
+		return
+	}
+	v.Set(e.Elem())
+}
+
+// mapping decodes the mapping n into the struct v, reporting unknown and
+// repeated keys. Merge keys ("<<: *defaults") are honoured; the
+// mapping's own keys win over merged ones.
+func (d *decoder) mapping(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "want a mapping of keys, got %s", describe(n))
+		return
+	}
+	fields := yamlFields(v.Type())
+	first := map[string]int{}
+	var own [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		for k.Kind == yaml.AliasNode && k.Alias != nil && k.Alias != k {
+			k = k.Alias
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.fail(k, path, "a key must be a name, got %s", describe(k))
+			continue
+		}
+		if k.Value == "<<" && (k.Tag == "" || k.Tag == "!" || k.ShortTag() == "!!merge") {
+			d.merge(val, path, v)
+			continue
+		}
+		if line, dup := first[k.Value]; dup {
+			d.bad[join(path, k.Value)] = true
+			d.add(k.Line, "duplicate key %q (first at line %d)", join(path, k.Value), line)
+			continue
+		}
+		first[k.Value] = k.Line
+		own = append(own, [2]*yaml.Node{k, val})
+	}
+	for _, kv := range own {
+		k, val := kv[0], kv[1]
+		i, ok := fields[k.Value]
+		if !ok {
+			if path == "" {
+				d.add(k.Line, "unknown key %q", k.Value)
+			} else {
+				d.add(k.Line, "unknown key %q in %s", k.Value, path)
+			}
+			continue
+		}
+		d.decode(val, join(path, k.Value), v.Field(i))
+	}
+}
+
+// merge decodes the value of a merge key into v: a mapping, an alias of
+// one, or a list of those.
+func (d *decoder) merge(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			d.merge(c, path, v)
+		}
+		return
+	}
+	m := n
+	if m.Kind == yaml.AliasNode && m.Alias != nil {
+		m = m.Alias
+	}
+	if m.Kind != yaml.MappingNode {
+		d.fail(n, path, "a merge key (<<) wants a mapping, got %s", describe(n))
+		return
+	}
+	d.decode(n, path, v)
+}
+
+// yamlFields maps the YAML keys of struct type t to field indexes.
+func yamlFields(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = strings.ToLower(f.Name)
+		}
+		m[name] = i
+	}
+	return m
 }
 
 func (c *Config) applyDefaults() {
@@ -278,44 +563,61 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
+// checker reports problems of decoded values at the line of their key
+// path, skipping values that did not decode (already reported).
+type checker struct {
+	lines map[string]int
+	bad   map[string]bool
+	add   func(int, string, ...any)
+}
+
+// ok reports whether the value at path decoded, or was not set.
+func (ck *checker) ok(path string) bool { return !ck.bad[path] }
+
+// line returns the line of path, or of its nearest ancestor that is in
+// the file.
+func (ck *checker) line(path string) int {
+	for path != "" {
+		if n, ok := ck.lines[path]; ok {
+			return n
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 1
+}
+
 // checkExplicit reports numbers set to zero or less where zero would
 // otherwise select a default.
-func (c *Config) checkExplicit(lines map[string]int, add func(int, string, ...any)) {
+func (c *Config) checkExplicit(ck *checker) {
 	for _, n := range []struct {
 		key string
 		v   int
 	}{{"concurrency", c.Concurrency}, {"fetch.per_host", c.Fetch.PerHost}, {"output.items", c.Output.Items}} {
-		if line, set := lines[n.key]; set && n.v < 1 {
-			add(line, "%s must be at least 1, got %d", n.key, n.v)
+		if line, set := ck.lines[n.key]; set && ck.ok(n.key) && n.v < 1 {
+			ck.add(line, "%s must be at least 1, got %d", n.key, n.v)
 		}
 	}
 }
 
-func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
-	line := func(path string) int {
-		for path != "" {
-			if n, ok := lines[path]; ok {
-				return n
-			}
-			i := strings.LastIndexByte(path, '.')
-			if i < 0 {
-				break
-			}
-			path = path[:i]
+func (c *Config) validate(ck *checker) {
+	add, line := ck.add, ck.line
+	if ck.ok("schedule") {
+		if _, err := ParseSchedule(c.Schedule); err != nil {
+			add(line("schedule"), "%v", err)
 		}
-		return 1
 	}
-	if _, err := ParseSchedule(c.Schedule); err != nil {
-		add(line("schedule"), "%v", err)
-	}
-	if c.Fetch.Adaptive.Min > c.Fetch.Adaptive.Max {
+	if ck.ok("fetch.adaptive.min") && ck.ok("fetch.adaptive.max") && c.Fetch.Adaptive.Min > c.Fetch.Adaptive.Max {
 		add(line("fetch.adaptive"), "fetch.adaptive.min (%s) is longer than fetch.adaptive.max (%s)",
 			time.Duration(c.Fetch.Adaptive.Min), time.Duration(c.Fetch.Adaptive.Max))
 	}
 	if c.Fetch.MaxBody < 0 {
 		add(line("fetch.max_body"), "fetch.max_body must not be negative")
 	}
-	if !strings.HasPrefix(c.Output.Path, "/") {
+	if ck.ok("output.path") && !strings.HasPrefix(c.Output.Path, "/") {
 		add(line("output.path"), "output.path must start with /, got %q", c.Output.Path)
 	}
 	if c.Output.Path == "/healthz" {
@@ -328,6 +630,9 @@ func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
 	for i := range c.Feeds {
 		f := &c.Feeds[i]
 		p := fmt.Sprintf("feeds.%d", i)
+		if !ck.ok(p) || !ck.ok(p+".url") {
+			continue
+		}
 		f.URL = strings.TrimSpace(f.URL)
 		if f.URL == "" {
 			add(line(p), "feed has no url")
@@ -342,7 +647,7 @@ func (c *Config) validate(lines map[string]int, add func(int, string, ...any)) {
 			continue
 		}
 		seen[f.URL] = line(p + ".url")
-		if f.Schedule != "" {
+		if f.Schedule != "" && ck.ok(p+".schedule") {
 			if _, err := ParseSchedule(f.Schedule); err != nil {
 				add(line(p+".schedule"), "%v", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParseConfigReportsEveryProblem(t *testing.T) {
@@ -131,4 +132,208 @@ func TestDueSpreadsFeeds(t *testing.T) {
 
 func stateAt(last time.Time) storage.Feed {
 	return storage.Feed{State: storage.StateOK, LastFetch: last}
+}
+
+// problemsOf returns ParseConfig's problems for a file named config.yaml,
+// failing the test if the error is not a *ConfigError.
+func problemsOf(t *testing.T, data string) []string {
+	t.Helper()
+	_, err := ParseConfig("config.yaml", []byte(data))
+	if err == nil {
+		return nil
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("ParseConfig error = %v (%T), want *ConfigError", err, err)
+	}
+	return ce.Problems
+}
+
+func TestParseConfigReportsEveryBadValue(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{
+			name: "bad durations in several keys",
+			in: `fetch:
+  timeout: 10 minutes
+  max_delay: 1y
+  host_delay: -1s
+  adaptive:
+    min: fast
+dedupe:
+  window: [72h]
+`,
+			want: []string{
+				`config.yaml:2: fetch.timeout: invalid duration "10 minutes" (want e.g. 90s, 15m, 24h, 30d)`,
+				`config.yaml:3: fetch.max_delay: invalid duration "1y" (want e.g. 90s, 15m, 24h, 30d)`,
+				`config.yaml:4: fetch.host_delay: invalid duration "-1s" (want e.g. 90s, 15m, 24h, 30d)`,
+				`config.yaml:6: fetch.adaptive.min: invalid duration "fast" (want e.g. 90s, 15m, 24h, 30d)`,
+				`config.yaml:8: dedupe.window: invalid duration a list (want e.g. 90s, 15m, 24h, 30d)`,
+			},
+		},
+		{
+			name: "bad duration beside other problems",
+			in: `fetch:
+  timeout: 10 minutes
+  colour: blue
+concurrency: lots
+feeds:
+  - url: ftp://a.example/rss.xml
+`,
+			want: []string{
+				`config.yaml:2: fetch.timeout: invalid duration "10 minutes" (want e.g. 90s, 15m, 24h, 30d)`,
+				`config.yaml:3: unknown key "colour" in fetch`,
+				`config.yaml:4: concurrency: want a whole number, got "lots"`,
+				`config.yaml:6: bad feed url "ftp://a.example/rss.xml": scheme must be http or https`,
+			},
+		},
+		{
+			name: "wrong kinds of value",
+			in: `listen: [a, b]
+fetch:
+  deny_private: maybe
+  max_body: 1.5
+dedupe:
+  threshold: high
+output: /feed.atom
+feeds:
+  url: https://a.example/rss.xml
+`,
+			want: []string{
+				`config.yaml:1: listen: want a single value, got a list`,
+				`config.yaml:3: fetch.deny_private: want true or false, got "maybe"`,
+				`config.yaml:4: fetch.max_body: want a whole number, got "1.5"`,
+				`config.yaml:6: dedupe.threshold: want a number, got "high"`,
+				`config.yaml:7: output: want a mapping of keys, got "/feed.atom"`,
+				`config.yaml:9: feeds: want a list, got a mapping`,
+			},
+		},
+		{
+			name: "repeated keys",
+			in: `listen: 127.0.0.1:8080
+listen: 127.0.0.1:8081
+feeds:
+  - url: https://a.example/rss.xml
+    title: A
+    title: B
+`,
+			want: []string{
+				`config.yaml:2: duplicate key "listen" (first at line 1)`,
+				`config.yaml:6: duplicate key "feeds.0.title" (first at line 5)`,
+			},
+		},
+		{
+			name: "one bad anchored value, reported where it is written",
+			in: `fetch:
+  timeout: &t 10 minutes
+  max_delay: *t
+`,
+			want: []string{
+				`config.yaml:2: fetch.timeout: invalid duration "10 minutes" (want e.g. 90s, 15m, 24h, 30d)`,
+				`config.yaml:2: fetch.max_delay: invalid duration "10 minutes" (want e.g. 90s, 15m, 24h, 30d)`,
+			},
+		},
+		{
+			name: "merge keys",
+			in: `x-defaults: &d
+  schedule: "@every 30m"
+feeds:
+  - <<: {schedule: "@hourly", tags: [a]}
+    url: https://a.example/rss.xml
+`,
+			want: []string{
+				`config.yaml:1: unknown key "x-defaults"`,
+			},
+		},
+		{
+			name: "null values keep the defaults",
+			in:   "listen:\nfetch:\n  timeout: ~\nfeeds:\n",
+			want: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := problemsOf(t, tt.in)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestParseConfigMergeKeys(t *testing.T) {
+	cfg, err := ParseConfig("config.yaml", []byte(`feeds:
+  - &a
+    url: https://a.example/rss.xml
+    schedule: "@every 30m"
+    tags: [x]
+  - <<: *a
+    url: https://b.example/rss.xml
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Feeds[1], (Feed{URL: "https://b.example/rss.xml", Schedule: "@every 30m", Tags: []string{"x"}}); got.URL != want.URL || got.Schedule != want.Schedule || strings.Join(got.Tags, ",") != "x" {
+		t.Errorf("merged feed = %+v, want %+v", got, want)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90s", 90 * time.Second, true},
+		{"15m", 15 * time.Minute, true},
+		{"24h", 24 * time.Hour, true},
+		{"0", 0, true},
+		{"0s", 0, true},
+		{"30d", 30 * 24 * time.Hour, true},
+		{"1d12h", 36 * time.Hour, true},
+		{"1.5d", 36 * time.Hour, true},
+		{"1d30m15s", 24*time.Hour + 30*time.Minute + 15*time.Second, true},
+		{"d", 0, false},
+		{"1dd", 0, false},
+		{"1d-1h", 0, false},
+		{"1d+1h", 0, false},
+		{"-1d", 0, false},
+		{"+1d", 0, false},
+		{"1.d", 0, false},
+		{".5d", 0, false},
+		{"1e3d", 0, false},
+		{"infd", 0, false},
+		{"1h1d", 0, false},
+		{"200000d", 0, false},
+		{"106751d", 106751 * 24 * time.Hour, true},
+		{"106751d24h", 0, false},
+		{"-5m", 0, false},
+		{"10 minutes", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseDuration(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("parseDuration(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestDurationUnmarshalYAMLGoesOn(t *testing.T) {
+	// Decoded by yaml.v3 directly, a bad Duration does not stop the
+	// decoder: every one is reported.
+	var v struct{ A, B, C Duration }
+	err := yaml.Unmarshal([]byte("a: nope\nb: 2d\nc: never\n"), &v)
+	var te *yaml.TypeError
+	if !errors.As(err, &te) || len(te.Errors) != 2 {
+		t.Fatalf("error = %v, want a *yaml.TypeError with two problems", err)
+	}
+	if time.Duration(v.B) != 48*time.Hour {
+		t.Errorf("b = %v, want 48h", time.Duration(v.B))
+	}
 }
