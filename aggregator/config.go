@@ -170,11 +170,62 @@ func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
 var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSchedule parses a robfig/cron spec: five fields or a descriptor
-// such as "@hourly" or "@every 10m".
+// such as "@hourly" or "@every 10m", optionally led by "CRON_TZ=Zone ".
+// It is stricter than robfig/cron: a step larger than its field's range
+// ("*/61" minutes) and an @every shorter than a second are errors, and
+// @every accepts days ("@every 1d").
 func ParseSchedule(spec string) (cron.Schedule, error) {
-	s, err := scheduleParser.Parse(spec)
+	s, err := parseSchedule(spec)
 	if err != nil {
 		return nil, fmt.Errorf("bad schedule %q: %v", spec, err)
+	}
+	return s, nil
+}
+
+// cronFields are the five fields of a spec, with their ranges.
+var cronFields = [5]struct {
+	name     string
+	min, max int
+}{{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 6}}
+
+func parseSchedule(spec string) (cron.Schedule, error) {
+	rest := spec
+	if strings.HasPrefix(rest, "TZ=") || strings.HasPrefix(rest, "CRON_TZ=") {
+		// robfig/cron slices out of range on a zone with nothing after it.
+		_, after, ok := strings.Cut(rest, " ")
+		if !ok {
+			return nil, errors.New("a time zone without a schedule")
+		}
+		rest = after
+	}
+	rest = strings.TrimSpace(rest)
+	if every, ok := strings.CutPrefix(rest, "@every"); ok && every != strings.TrimLeft(every, " \t") {
+		d, err := parseDuration(strings.TrimSpace(every))
+		if err != nil {
+			return nil, fmt.Errorf("@every wants a duration such as 10m or 1d, got %q", strings.TrimSpace(every))
+		}
+		if d < time.Second {
+			return nil, fmt.Errorf("@every %s is shorter than a second", strings.TrimSpace(every))
+		}
+		return cron.Every(d), nil
+	}
+	s, err := scheduleParser.Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	if fields := strings.Fields(rest); len(fields) == len(cronFields) {
+		for i, f := range fields {
+			r := cronFields[i]
+			for _, part := range strings.Split(f, ",") {
+				_, step, ok := strings.Cut(part, "/")
+				if !ok {
+					continue
+				}
+				if n, err := strconv.Atoi(step); err == nil && n > r.max-r.min+1 {
+					return nil, fmt.Errorf("%s step %d is larger than the %s range %d-%d", r.name, n, r.name, r.min, r.max)
+				}
+			}
+		}
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -335,5 +336,98 @@ func TestDurationUnmarshalYAMLGoesOn(t *testing.T) {
 	}
 	if time.Duration(v.B) != 48*time.Hour {
 		t.Errorf("b = %v, want 48h", time.Duration(v.B))
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	tests := []struct {
+		spec string
+		ok   bool
+	}{
+		{"*/15 * * * *", true},
+		{"0 */6 * * *", true},
+		{"*/60 * * * *", true},
+		{"0-59/60 * * * *", true},
+		{"0 0 */31 * *", true},
+		{"0 0 1 */12 *", true},
+		{"0 0 * * */7", true},
+		{"0 9 * JAN-DEC/3 MON-FRI", true},
+		{"0 9 ? * ?", true},
+		{"CRON_TZ=UTC 30 6 * * *", true},
+		{"@hourly", true},
+		{"@every 10m", true},
+		{"@every 1s", true},
+		{"@every 1d", true},
+		{"@every 1d12h", true},
+		{"TZ=UTC @every 30m", true},
+
+		{"*/61 * * * *", false},
+		{"5/61 * * * *", false},
+		{"0-30/61 * * * *", false},
+		{"0 */25 * * *", false},
+		{"0 0 */32 * *", false},
+		{"0 0 1 */13 *", false},
+		{"0 0 * * */8", false},
+		{"1,*/99 * * * *", false},
+		{"*/0 * * * *", false},
+		{"60 * * * *", false},
+		{"0 24 * * *", false},
+		{"0 0 0 * *", false},
+		{"0 0 32 * *", false},
+		{"0 0 * 0 *", false},
+		{"0 0 * 13 *", false},
+		{"0 0 * * 7", false},
+		{"-1 * * * *", false},
+		{"* * * *", false},
+		{"@every 0s", false},
+		{"@every -5m", false},
+		{"@every 500ms", false},
+		{"@every", false},
+		{"@every ten minutes", false},
+		{"@fortnightly", false},
+		{"TZ=UTC", false},
+		{"CRON_TZ=Nowhere/Land * * * * *", false},
+		{"every ten minutes", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			_, err := ParseSchedule(tt.spec)
+			if got := err == nil; got != tt.ok {
+				t.Errorf("ParseSchedule(%q) error = %v, want ok %v", tt.spec, err, tt.ok)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), fmt.Sprintf("bad schedule %q: ", tt.spec)) {
+				t.Errorf("error %q does not name the spec", err)
+			}
+		})
+	}
+}
+
+func TestParseScheduleEveryDays(t *testing.T) {
+	s, err := ParseSchedule("@every 1d12h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	if got, want := s.Next(now), now.Add(36*time.Hour); !got.Equal(want) {
+		t.Errorf("next = %v, want %v", got, want)
+	}
+}
+
+func TestParseConfigChecksEverySchedule(t *testing.T) {
+	got := problemsOf(t, `schedule: "*/61 * * * *"
+feeds:
+  - url: https://a.example/rss.xml
+    schedule: "@every 100ms"
+  - url: https://b.example/rss.xml
+    schedule: "0 */30 * * *"
+`)
+	want := []string{
+		`config.yaml:1: bad schedule "*/61 * * * *": minute step 61 is larger than the minute range 0-59`,
+		`config.yaml:4: bad schedule "@every 100ms": @every 100ms is shorter than a second`,
+		`config.yaml:6: bad schedule "0 */30 * * *": hour step 30 is larger than the hour range 0-23`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
