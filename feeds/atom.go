@@ -80,11 +80,11 @@ func renderAtom(w io.Writer, m Meta, stories []Story, cache *EntryCache) error {
 	if f.Author.Name == "" {
 		f.Author.Name = "feedmerge"
 	}
-	if m.SelfURL != "" {
-		f.Links = append(f.Links, atomLink{Href: scrub(m.SelfURL), Rel: "self", Type: "application/atom+xml"})
+	if self := linkHref(m.SelfURL); self != "" {
+		f.Links = append(f.Links, atomLink{Href: self, Rel: "self", Type: "application/atom+xml"})
 	}
-	if m.SiteURL != "" {
-		f.Links = append(f.Links, atomLink{Href: scrub(m.SiteURL), Rel: "alternate", Type: "text/html"})
+	if site := linkHref(m.SiteURL); site != "" {
+		f.Links = append(f.Links, atomLink{Href: site, Rel: "alternate", Type: "text/html"})
 	}
 	// The feed's own elements, then each entry spliced in before
 	// </feed>, byte for byte what encoding the whole document gives.
@@ -128,14 +128,16 @@ func atomStory(s *Story) *atomEntry {
 	if !published.IsZero() {
 		e.Published = atomTime(published)
 	}
-	alt := s.URL
-	if alt == "" {
-		alt = s.ID
+	// An entry without a usable link gets no alternate link at all (not
+	// one to its urn: id, which a reader would open as a page); its text
+	// is then carried as content, below, as RFC 4287 section 4.1.1.1
+	// requires.
+	alt := linkHref(s.URL)
+	if alt != "" {
+		e.Links = append(e.Links, atomLink{Href: alt, Rel: "alternate", Type: "text/html"})
 	}
-	alt = scrub(alt)
-	e.Links = append(e.Links, atomLink{Href: alt, Rel: "alternate", Type: "text/html"})
 	for _, r := range s.Related {
-		href := scrub(r.URL)
+		href := linkHref(r.URL)
 		if href == "" || href == alt || hasHref(e.Links, href) {
 			continue
 		}
@@ -160,6 +162,14 @@ func atomStory(s *Story) *atomEntry {
 	if s.Content != "" && s.Content != s.Summary {
 		e.Content = &gorilla.AtomContent{Content: scrub(s.Content), Type: "html"}
 	}
+	if alt == "" && e.Content == nil {
+		if e.Summary != nil {
+			e.Content = &gorilla.AtomContent{Content: e.Summary.Content, Type: "html"}
+			e.Summary = nil
+		} else {
+			e.Content = &gorilla.AtomContent{Content: e.Title, Type: "text"}
+		}
+	}
 	return e
 }
 
@@ -169,15 +179,15 @@ func atomSourceOf(src *Source) *atomSource {
 	if src.FeedURL == "" && src.Title == "" && src.SiteURL == "" {
 		return nil
 	}
-	as := &atomSource{ID: scrub(src.FeedURL), Title: scrub(src.Title)}
+	as := &atomSource{ID: linkHref(src.FeedURL), Title: scrub(src.Title)}
 	if !src.Updated.IsZero() {
 		as.Updated = atomTime(src.Updated)
 	}
-	if src.FeedURL != "" {
+	if as.ID != "" {
 		as.Links = append(as.Links, atomLink{Href: as.ID, Rel: "self"})
 	}
-	if src.SiteURL != "" {
-		as.Links = append(as.Links, atomLink{Href: scrub(src.SiteURL), Rel: "alternate", Type: "text/html"})
+	if site := linkHref(src.SiteURL); site != "" {
+		as.Links = append(as.Links, atomLink{Href: site, Rel: "alternate", Type: "text/html"})
 	}
 	return as
 }

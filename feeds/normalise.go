@@ -16,7 +16,7 @@ import (
 func normalise(gf *gofeed.Feed, base *url.URL, now time.Time) *Feed {
 	f := &Feed{
 		Title:   plainText(scrub(gf.Title)),
-		SiteURL: absURL(base, gf.Link),
+		SiteURL: safeURL(base, gf.Link),
 		Lang:    langTag(gf.Language),
 		TTL:     rssTTL(gf),
 		Items:   make([]Item, 0, len(gf.Items)),
@@ -36,7 +36,7 @@ func normalise(gf *gofeed.Feed, base *url.URL, now time.Time) *Feed {
 // normaliseItem builds one Item from a gofeed item.
 func normaliseItem(gi *gofeed.Item, base *url.URL, lang string, now time.Time) Item {
 	it := Item{
-		URL:        absURL(base, itemLink(gi)),
+		URL:        itemLink(gi, base),
 		Title:      plainText(scrub(gi.Title)),
 		Summary:    sanitise(scrub(gi.Description), base),
 		Author:     author(gi),
@@ -53,26 +53,19 @@ func normaliseItem(gi *gofeed.Item, base *url.URL, lang string, now time.Time) I
 	return it
 }
 
-// itemLink returns the item's link, or its first link of any kind.
-func itemLink(gi *gofeed.Item) string {
-	if gi.Link != "" {
-		return gi.Link
+// itemLink returns the item's link, else its first other link, that
+// safeURL accepts, or "" when it has none: an item whose only link is
+// javascript: or mailto: is kept without a link.
+func itemLink(gi *gofeed.Item, base *url.URL) string {
+	if l := safeURL(base, gi.Link); l != "" {
+		return l
 	}
 	for _, l := range gi.Links {
-		if l = strings.TrimSpace(l); l != "" {
+		if l = safeURL(base, l); l != "" {
 			return l
 		}
 	}
 	return ""
-}
-
-// absURL returns s, trimmed and scrubbed, resolved against base.
-func absURL(base *url.URL, s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	return resolve(base, scrub(s))
 }
 
 // guid returns the item's guid or id, else its link, else a hash of its

@@ -191,7 +191,9 @@ func feedLink(page []byte, base *url.URL) string {
 				typ := strings.ToLower(strings.TrimSpace(attr(tok, "type")))
 				href := attr(tok, "href")
 				if href != "" && feedTypes[typ] && slices.Contains(rels, "alternate") {
-					return resolve(base, href)
+					if link := safeURL(base, href); link != "" {
+						return link
+					}
 				}
 			}
 		}

@@ -205,6 +205,22 @@ func TestSanitise(t *testing.T) {
 		{in: `<object data="x"></object><embed src="y"><style>p{}</style>ok`, want: "ok"},
 		{in: `<a href="https://a.example/">a</a>`, want: `<a href="https://a.example/" rel="nofollow noopener" target="_blank">a</a>`},
 		{in: `<a href=" /rel ">r</a>`, absent: []string{`href=" /rel`}},
+		{in: `<a href="jav&#x61;script:alert(1)">x</a>`, want: "x"},
+		{in: `<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>`, want: "x"},
+		{in: `<a href="java&#x09;script:alert(1)">x</a>`, want: "x"},
+		{in: "<a href=\"java\nscript:alert(1)\">x</a>", want: "x"},
+		{in: `<a href="&#x20;javascript:alert(1)">x</a>`, want: "x"},
+		{in: `<a href="JaVaScRiPt:alert(1)">x</a>`, want: "x"},
+		{in: `<a href="javascript&colon;alert(1)">x</a>`, want: "x"},
+		{in: `<a href="vbscript:msgbox(1)">x</a>`, want: "x"},
+		{in: `<a href="data:text/html,&lt;script&gt;">x</a>`, want: "x"},
+		{in: `<a href="file:///etc/passwd">x</a>`, want: "x"},
+		{in: `<img src="jav&#x61;script:alert(1)">`, absent: []string{"script", "<img"}},
+		{in: `<img src=" DATA:image/png;base64,AAAA">`, absent: []string{"data", "DATA", "<img"}},
+		{in: `<img src="mailto:x@example.org">`, absent: []string{"mailto", "<img"}},
+		{in: `<img src="/a.jpg">`, want: `<img src="https://base.example/a.jpg">`},
+		{in: `<a href="mailto:desk@example.org">m</a>`, want: `<a href="mailto:desk@example.org" rel="nofollow">m</a>`},
+		{in: `<a href="rel/x.html">r</a>`, want: `<a href="https://base.example/dir/rel/x.html" rel="nofollow noopener" target="_blank">r</a>`},
 	}
 	base := mustURL(t, "https://base.example/dir/feed")
 	for _, tt := range tests {

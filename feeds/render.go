@@ -103,14 +103,14 @@ func renderRSS(w io.Writer, m Meta, stories []Story) error {
 	updated := feedUpdated(m, stories)
 	ch := &gorilla.RssFeed{
 		Title:         scrub(m.Title),
-		Link:          scrub(m.SiteURL),
+		Link:          linkHref(m.SiteURL),
 		Description:   scrub(m.Title),
 		LastBuildDate: updated.UTC().Format(time.RFC1123Z),
 		Generator:     "feedmerge",
 		Items:         make([]*gorilla.RssItem, 0, len(stories)),
 	}
 	if ch.Link == "" {
-		ch.Link = scrub(m.SelfURL)
+		ch.Link = linkHref(m.SelfURL)
 	}
 	for i := range stories {
 		s := &stories[i]
@@ -120,7 +120,7 @@ func renderRSS(w io.Writer, m Meta, stories []Story) error {
 		}
 		it := &gorilla.RssItem{
 			Title:       scrub(s.Title),
-			Link:        scrub(s.URL),
+			Link:        linkHref(s.URL),
 			Description: scrub(s.Summary),
 			Guid:        &gorilla.RssGuid{Id: scrub(s.ID), IsPermaLink: "false"},
 			PubDate:     published.UTC().Format(time.RFC1123Z),
@@ -164,8 +164,8 @@ func renderJSON(w io.Writer, m Meta, stories []Story) error {
 	jf := &gorilla.JSONFeed{
 		Version:     "https://jsonfeed.org/version/1.1",
 		Title:       scrub(m.Title),
-		HomePageUrl: scrub(m.SiteURL),
-		FeedUrl:     scrub(m.SelfURL),
+		HomePageUrl: linkHref(m.SiteURL),
+		FeedUrl:     linkHref(m.SelfURL),
 		Items:       make([]*gorilla.JSONItem, 0, len(stories)),
 	}
 	for i := range stories {
@@ -173,7 +173,7 @@ func renderJSON(w io.Writer, m Meta, stories []Story) error {
 		published, updated := storyTimes(s)
 		it := &gorilla.JSONItem{
 			Id:          scrub(s.ID),
-			Url:         scrub(s.URL),
+			Url:         linkHref(s.URL),
 			Title:       scrub(s.Title),
 			Summary:     scrub(s.Summary),
 			ContentHTML: scrub(s.Content),

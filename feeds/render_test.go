@@ -76,9 +76,13 @@ type atomDoc struct {
 			Href  string `xml:"href,attr"`
 			Title string `xml:"title,attr"`
 		} `xml:"link"`
-		Author   string `xml:"author>name"`
-		Source   string `xml:"source>id"`
-		Summary  string `xml:"summary"`
+		Author  string `xml:"author>name"`
+		Source  string `xml:"source>id"`
+		Summary string `xml:"summary"`
+		Content *struct {
+			Type string `xml:"type,attr"`
+			Text string `xml:",chardata"`
+		} `xml:"content"`
 		Category []struct {
 			Term string `xml:"term,attr"`
 		} `xml:"category"`
@@ -86,8 +90,9 @@ type atomDoc struct {
 }
 
 // checkAtom parses doc strictly and checks the rules the merged feed
-// keeps: an id, title and updated date, unique entry ids, and exactly one
-// alternate link per entry.
+// keeps: an id, title and updated date, unique entry ids, and at most one
+// alternate link per entry, an entry without one carrying its text as
+// content (RFC 4287 section 4.1.1.1).
 func checkAtom(t *testing.T, doc []byte) atomDoc {
 	t.Helper()
 	var a atomDoc
@@ -117,8 +122,19 @@ func checkAtom(t *testing.T, doc []byte) atomDoc {
 				alternates++
 			}
 		}
-		if alternates != 1 {
-			t.Errorf("entry %d has %d alternate links, want 1", i, alternates)
+		switch {
+		case alternates > 1:
+			t.Errorf("entry %d has %d alternate links, want at most 1", i, alternates)
+		case alternates == 0 && (e.Content == nil || strings.TrimSpace(e.Content.Text) == ""):
+			t.Errorf("entry %d has neither an alternate link nor content", i)
+		}
+		if strings.TrimSpace(e.Title) == "" {
+			t.Errorf("entry %d has a blank title", i)
+		}
+		for _, l := range e.Links {
+			if !strings.HasPrefix(l.Href, "https://") && !strings.HasPrefix(l.Href, "http://") {
+				t.Errorf("entry %d links %q, want only http and https links", i, l.Href)
+			}
 		}
 	}
 	return a
@@ -185,6 +201,9 @@ func TestRenderAtom(t *testing.T) {
 	}
 	if got := a.Entries[1].Title; got != "Bad  bytes \uFFFD\uFFFD and " {
 		t.Errorf("scrubbed title = %q", got)
+	}
+	if got := a.Entries[2]; len(got.Links) != 0 || got.Content == nil || got.Content.Text != "No URL, no dates, no source" {
+		t.Errorf("entry without URL: links %+v content %+v, want no link and its title as content", got.Links, got.Content)
 	}
 	if got := []string{a.Entries[0].ID, a.Entries[1].ID, a.Entries[2].ID}; got[0] > got[1] || got[1] > got[2] {
 		t.Errorf("entries reordered: %q", got)

@@ -15,10 +15,14 @@ import (
 // It is built once: a bluemonday.Policy is safe for concurrent use once
 // configured. Based on bluemonday's UGC policy (no script, style, iframe,
 // object, form or event handler attributes; only http, https and mailto
-// URLs, no data: or javascript:), every link gets rel="nofollow noopener"
-// and opens in a new window.
+// URLs, no data:, javascript: or vbscript:, whatever their case or the
+// character references and white space that disguise them), every link
+// gets rel="nofollow noopener" and opens in a new window. sanitise drops
+// mailto: (and anything else but http and https) from src and poster
+// before the policy sees them: a mail address is a link, never an image.
 var policy = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
+	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	return p
@@ -34,7 +38,7 @@ func sanitise(fragment string, base *url.URL) string {
 	if !strings.ContainsAny(fragment, "<>&") {
 		return fragment // plain text is already safe HTML
 	}
-	if base != nil && hasRelativeURL(fragment) {
+	if needsURLPass(fragment, base != nil) {
 		fragment = resolveHTML(fragment, base)
 	}
 	return strings.TrimSpace(policy().Sanitize(fragment))
@@ -43,37 +47,53 @@ func sanitise(fragment string, base *url.URL) string {
 // urlAttrs are the HTML attributes whose value is one URL.
 var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "longdesc": true}
 
-// hasRelativeURL reports whether an href= or src= in fragment might hold a
-// relative URL. It is a cheap scan that lets fragments with only absolute
+// mediaAttrs are the URL attributes that load a resource: only http and
+// https may stay in them.
+var mediaAttrs = map[string]bool{"src": true, "poster": true}
+
+// needsURLPass reports whether fragment needs resolveHTML: a URL
+// attribute might hold a relative URL (when relative ones can be
+// resolved), or a src or poster might hold a URL that is not http or
+// https. It is a cheap scan that lets fragments with only absolute web
 // links (most of them) skip the tokenizer pass; false positives are fine.
-func hasRelativeURL(fragment string) bool {
+func needsURLPass(fragment string, relative bool) bool {
 	s := fragment
 	for {
 		i := strings.IndexByte(s, '=')
 		if i < 0 {
 			return false
 		}
-		name := s[max(0, i-8):i]
+		name := urlAttrSuffix(s[max(0, i-8):i])
 		s = s[i+1:]
-		if !hasURLAttrSuffix(name) {
+		if name == "" {
 			continue
 		}
 		v := strings.TrimLeft(s, " \t\r\n\"'")
-		if !hasScheme(v) {
+		switch {
+		case !hasScheme(v):
+			if relative || mediaAttrs[name] {
+				return true
+			}
+		case mediaAttrs[name] && !hasPrefixFold(v, "http:") && !hasPrefixFold(v, "https:"):
 			return true
 		}
 	}
 }
 
-func hasURLAttrSuffix(name string) bool {
-	name = strings.TrimRight(name, " \t\r\n")
-	n := len(name)
+// urlAttrSuffix returns the URL attribute name s ends with, or "".
+func urlAttrSuffix(s string) string {
+	s = strings.TrimRight(s, " \t\r\n")
+	n := len(s)
 	for _, a := range [...]string{"href", "src", "poster", "cite", "longdesc"} {
-		if n >= len(a) && strings.EqualFold(name[n-len(a):], a) {
-			return true
+		if n >= len(a) && strings.EqualFold(s[n-len(a):], a) {
+			return a
 		}
 	}
-	return false
+	return ""
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // hasScheme reports whether v starts with a URL scheme ("http:", "mailto:").
@@ -93,8 +113,9 @@ func hasScheme(v string) bool {
 }
 
 // resolveHTML rewrites relative URLs in the URL attributes of fragment to
-// absolute ones against base. Text and tags it does not change are kept
-// byte for byte.
+// absolute ones against base (which may be nil), and drops src and poster
+// attributes that are not http or https URLs once resolved. Text and tags
+// it does not change are kept byte for byte.
 func resolveHTML(fragment string, base *url.URL) string {
 	z := xhtml.NewTokenizer(strings.NewReader(fragment))
 	var b strings.Builder
@@ -108,15 +129,25 @@ func resolveHTML(fragment string, base *url.URL) string {
 			raw := string(z.Raw())
 			tok := z.Token()
 			changed := false
-			for i, a := range tok.Attr {
-				if a.Namespace != "" || !urlAttrs[a.Key] {
-					continue
+			attrs := tok.Attr[:0]
+			for _, a := range tok.Attr {
+				if a.Namespace == "" && mediaAttrs[a.Key] {
+					v := safeURL(base, a.Val)
+					if v == "" {
+						changed = true
+						continue
+					}
+					changed = changed || v != a.Val
+					a.Val = v
+				} else if a.Namespace == "" && urlAttrs[a.Key] {
+					if abs := resolve(base, a.Val); abs != a.Val {
+						a.Val = abs
+						changed = true
+					}
 				}
-				if abs := resolve(base, a.Val); abs != a.Val {
-					tok.Attr[i].Val = abs
-					changed = true
-				}
+				attrs = append(attrs, a)
 			}
+			tok.Attr = attrs
 			if changed {
 				b.WriteString(tok.String())
 			} else {
