@@ -1,9 +1,12 @@
 package aggregator
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -163,9 +166,20 @@ const (
 // "FILE:LINE: message" per line.
 type ConfigError struct {
 	Problems []string
+
+	err error // ErrEmptyConfig for an empty file
 }
 
 func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+
+// Unwrap returns ErrEmptyConfig when the file was empty, else nil.
+func (e *ConfigError) Unwrap() error { return e.err }
+
+// ErrEmptyConfig is wrapped by the *ConfigError of a file that is empty or
+// holds only comments. Such a file is refused rather than read as all
+// defaults: it is more likely truncated, or caught half-written, than
+// meant to poll nothing.
+var ErrEmptyConfig = errors.New("aggregator: config is empty")
 
 var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
@@ -252,6 +266,9 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		ps.add(name, line, fmt.Sprintf(format, args...))
 	}
 	var root yaml.Node
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errEmpty(name)
+	}
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])
@@ -260,6 +277,9 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 			add(1, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		return nil, ps.err()
+	}
+	if isEmpty(&root) {
+		return nil, errEmpty(name)
 	}
 	cfg := &Config{Path: name}
 	d := &decoder{add: add, bad: map[string]bool{}, active: map[*yaml.Node]bool{}}
@@ -273,6 +293,23 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		return nil, ps.err()
 	}
 	return cfg, nil
+}
+
+func errEmpty(name string) error {
+	return &ConfigError{Problems: []string{name + ":1: config is empty"}, err: ErrEmptyConfig}
+}
+
+// isEmpty reports whether root, a parsed file, holds no value: nothing
+// but blanks and comments, or a lone null.
+func isEmpty(root *yaml.Node) bool {
+	if root.Kind == 0 || root.Kind == yaml.DocumentNode && len(root.Content) == 0 {
+		return true
+	}
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		n := root.Content[0]
+		return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+	}
+	return false
 }
 
 // problems collects a file's problems, each once.
@@ -661,6 +698,11 @@ func (c *Config) validate(ck *checker) {
 			add(line("schedule"), "%v", err)
 		}
 	}
+	if ck.ok("listen") {
+		if err := checkListen(c.Listen); err != nil {
+			add(line("listen"), "%v", err)
+		}
+	}
 	if ck.ok("fetch.adaptive.min") && ck.ok("fetch.adaptive.max") && c.Fetch.Adaptive.Min > c.Fetch.Adaptive.Max {
 		add(line("fetch.adaptive"), "fetch.adaptive.min (%s) is longer than fetch.adaptive.max (%s)",
 			time.Duration(c.Fetch.Adaptive.Min), time.Duration(c.Fetch.Adaptive.Max))
@@ -704,6 +746,31 @@ func (c *Config) validate(ck *checker) {
 			}
 		}
 	}
+}
+
+// checkListen reports whether addr is a host:port to listen on: the port
+// a number from 0 to 65535 or a service name known to this machine
+// (/etc/services), the host possibly empty.
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen %q: want host:port, such as 127.0.0.1:8080", addr)
+	}
+	if port == "" {
+		return fmt.Errorf("listen %q: no port", addr)
+	}
+	if strings.Trim(port, "0123456789") == "" {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return fmt.Errorf("listen %q: port %s is out of range 0-65535", addr, port)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupPort(ctx, "tcp", port); err != nil {
+		return fmt.Errorf("listen %q: unknown port %q", addr, port)
+	}
+	return nil
 }
 
 func checkFeedURL(raw string) error {

@@ -3,6 +3,7 @@ package aggregator
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -429,5 +430,100 @@ feeds:
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestParseConfigProblemsFile(t *testing.T) {
+	data, err := os.ReadFile("testdata/problems.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := problemsOf(t, string(data))
+	want := []string{
+		`config.yaml:3: listen "127.0.0.1:99999": port 99999 is out of range 0-65535`,
+		`config.yaml:5: bad schedule "*/61 * * * *": minute step 61 is larger than the minute range 0-59`,
+		`config.yaml:6: concurrency must be at least 1, got -4`,
+		`config.yaml:7: unknown key "colour"`,
+		`config.yaml:10: fetch.per_host must be at least 1, got 0`,
+		`config.yaml:11: fetch.host_delay: invalid duration "2 seconds" (want e.g. 90s, 15m, 24h, 30d)`,
+		`config.yaml:12: fetch.timeout: invalid duration "10 minutes" (want e.g. 90s, 15m, 24h, 30d)`,
+		`config.yaml:13: fetch.max_body must not be negative`,
+		`config.yaml:14: fetch.max_delay: invalid duration "1y" (want e.g. 90s, 15m, 24h, 30d)`,
+		`config.yaml:15: fetch.deny_private: want true or false, got "sometimes"`,
+		`config.yaml:17: fetch.adaptive.min (6h0m0s) is longer than fetch.adaptive.max (1h0m0s)`,
+		`config.yaml:23: output.path must start with /, got "feed.atom"`,
+		`config.yaml:24: output.items: want a whole number, got "many"`,
+		`config.yaml:27: dedupe.window: invalid duration "3 days" (want e.g. 90s, 15m, 24h, 30d)`,
+		`config.yaml:28: dedupe.threshold must be between 0 and 1, got 1.5`,
+		`config.yaml:32: bad schedule "@every 0s": @every 0s is shorter than a second`,
+		`config.yaml:33: duplicate feed https://a.example/rss.xml (first at line 31)`,
+		`config.yaml:34: bad feed url "ftp://b.example/rss.xml": scheme must be http or https`,
+		`config.yaml:36: bad schedule "0 */25 * * *": hour step 25 is larger than the hour range 0-23`,
+		`config.yaml:37: unknown key "tgs" in feeds.3`,
+		`config.yaml:38: feed has no url`,
+		`config.yaml:39: bad feed url "https://": no host`,
+		`config.yaml:42: duplicate key "feeds.6.title" (first at line 41)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestParseConfigListen(t *testing.T) {
+	tests := []struct {
+		listen string
+		want   string // "" for none
+	}{
+		{"127.0.0.1:8080", ""},
+		{":8080", ""},
+		{"[::1]:8080", ""},
+		{"localhost:0", ""},
+		{"0.0.0.0:65535", ""},
+		{"127.0.0.1:http", ""},
+		{"127.0.0.1:99999", `listen "127.0.0.1:99999": port 99999 is out of range 0-65535`},
+		{"127.0.0.1:65536", `listen "127.0.0.1:65536": port 65536 is out of range 0-65535`},
+		{"127.0.0.1:-1", `listen "127.0.0.1:-1": unknown port "-1"`},
+		{"127.0.0.1:", `listen "127.0.0.1:": no port`},
+		{"127.0.0.1", `listen "127.0.0.1": want host:port, such as 127.0.0.1:8080`},
+		{"::1:8080", `listen "::1:8080": want host:port, such as 127.0.0.1:8080`},
+		{"127.0.0.1:no-such-service", `listen "127.0.0.1:no-such-service": unknown port "no-such-service"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.listen, func(t *testing.T) {
+			got := strings.Join(problemsOf(t, fmt.Sprintf("listen: %q\n", tt.listen)), "\n")
+			want := ""
+			if tt.want != "" {
+				want = "config.yaml:1: " + tt.want
+			}
+			if got != want {
+				t.Errorf("problems = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestParseConfigEmpty(t *testing.T) {
+	for _, in := range []string{"", "\n\n", "   \n\t\n", "# only a comment\n# and another\n", "---\n", "~\n", "null\n"} {
+		t.Run(strings.TrimSpace(in), func(t *testing.T) {
+			_, err := ParseConfig("config.yaml", []byte(in))
+			if !errors.Is(err, ErrEmptyConfig) {
+				t.Fatalf("ParseConfig(%q) error = %v, want ErrEmptyConfig", in, err)
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || len(ce.Problems) != 1 || ce.Problems[0] != "config.yaml:1: config is empty" {
+				t.Errorf("error = %q, want one config.yaml:1 problem", err)
+			}
+		})
+	}
+	// One key is not empty.
+	if _, err := ParseConfig("config.yaml", []byte("# comment\nlisten: 127.0.0.1:8080\n")); err != nil {
+		t.Errorf("a config with one key: %v", err)
+	}
+}
+
+func TestParseConfigNotAMapping(t *testing.T) {
+	got := strings.Join(problemsOf(t, "- url: https://a.example/rss.xml\n"), "\n")
+	if want := `config.yaml:1: config: want a mapping of keys, got a list`; got != want {
+		t.Errorf("problems = %q, want %q", got, want)
 	}
 }
