@@ -8,42 +8,37 @@ import (
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 	"golang.org/x/text/transform"
 )
 
 var bomUTF8 = []byte{0xEF, 0xBB, 0xBF}
 
 // toUTF8 returns body as clean UTF-8 ready for the feed parsers: a byte
-// order mark is removed, the document is decoded from its declared
-// charset, characters XML forbids are dropped and invalid UTF-8 is
+// order mark is removed, the document is decoded from its charset,
+// characters XML forbids are dropped and what is still invalid UTF-8 is
 // replaced with U+FFFD. When the body is XML with an encoding in its
 // prolog, the prolog is rewritten to say utf-8 so the parser does not
-// decode it a second time.
-//
-// The charset comes from, in order: a UTF-16 byte order mark or UTF-16
-// byte pattern, the XML prolog's encoding, the charset parameter of
-// contentType. For XML the prolog wins over a contradicting Content-Type:
-// the prolog travels with the document, while servers often label every
-// response with a blanket default such as ISO-8859-1 or UTF-8. With no
-// declaration at all the body is taken as UTF-8.
+// decode it a second time. chooseEncoding documents how the charset is
+// found.
 func toUTF8(body []byte, contentType string) []byte {
-	if enc := utf16Encoding(body); enc != nil {
-		if out, _, err := transform.Bytes(enc.NewDecoder(), body); err == nil {
-			body = out
+	if enc, n := bomEncoding(body); enc != nil || n > 0 {
+		body = body[n:]
+		if enc != nil {
+			if out, _, err := transform.Bytes(enc.NewDecoder(), body); err == nil {
+				body = out
+			}
 		}
 		return cleanXMLChars(rewriteProlog(body))
 	}
-	body = bytes.TrimPrefix(body, bomUTF8)
-
-	label, prolog := prologEncoding(body)
-	if label == "" {
-		label = contentTypeCharset(contentType)
+	docLabel, prolog := prologEncoding(body)
+	if !prolog && looksHTML(body, contentType) {
+		_, docLabel, _ = charset.DetermineEncoding(body, "text/html") // <meta charset>
 	}
-	if enc := lookupCharset(label); enc != nil {
-		if out, _, err := transform.Bytes(enc.NewDecoder(), body); err == nil {
-			body = out
-		}
+	if out := chooseEncoding(body, contentTypeCharset(contentType), docLabel); out != nil {
+		body = out
 	}
 	if prolog {
 		body = rewriteProlog(body)
@@ -51,37 +46,148 @@ func toUTF8(body []byte, contentType string) []byte {
 	return cleanXMLChars(body)
 }
 
-// utf16Encoding reports the UTF-16 encoding that a byte order mark or the
-// zero bytes around a leading '<' or '{' reveal, or nil.
-func utf16Encoding(b []byte) encoding.Encoding {
-	if len(b) < 2 {
+// chooseEncoding decodes body, which has no byte order mark, from the
+// charset a browser would pick, or returns nil when body is best read as
+// UTF-8 as it is. httpLabel is the Content-Type charset, docLabel the
+// document's own (XML prolog or HTML <meta>); either may be empty.
+//
+// The order is a browser's: the HTTP charset, then the document's, then
+// a sniff, where bytes that are not valid UTF-8 are windows-1252 (the
+// WHATWG default, and what ISO-8859-1, latin1 and US-ASCII mean to a
+// browser). One rule bends it: decoding must not garble text that is
+// clean in its real charset. Servers label every response with a
+// blanket default, UTF-8 or ISO-8859-1, whatever the document is, so:
+//
+//   - a specific HTTP charset (GBK, Big5, Shift_JIS, ...) is used when the
+//     body decodes cleanly in it (without U+FFFD);
+//   - valid UTF-8 is UTF-8 when the HTTP charset is UTF-8 or a blanket
+//     default or absent and the document does not name a specific
+//     charset of its own (UTF-8 with non-ASCII bytes is never latin1 by
+//     accident, while latin1 text is almost never valid UTF-8);
+//   - otherwise a specific charset the document names is used when the
+//     body decodes cleanly in it, so a GBK feed with a GBK prolog served
+//     as "charset=ISO-8859-1" or "charset=utf-8" reads as GBK;
+//   - then valid UTF-8 is UTF-8;
+//   - a specific declared charset that does not decode cleanly is still
+//     used: a broken sequence in a GBK feed is one U+FFFD, where reading
+//     the whole document as windows-1252 would garble every character;
+//   - a body that is mostly UTF-8 with a few broken sequences is UTF-8;
+//   - everything else is windows-1252, in which every byte decodes.
+func chooseEncoding(body []byte, httpLabel, docLabel string) []byte {
+	h, hName := lookupCharset(httpLabel)
+	d, dName := lookupCharset(docLabel)
+	hSpecific, dSpecific := isSpecific(hName), isSpecific(dName)
+	var hOut, dOut []byte
+	if hSpecific {
+		var ok bool
+		if hOut, ok = decodeClean(h, body); ok {
+			return hOut
+		}
+	}
+	valid := utf8.Valid(body)
+	if valid && !hSpecific && (!dSpecific || hName == "utf-8") {
 		return nil
+	}
+	if dSpecific && dName != hName {
+		var ok bool
+		if dOut, ok = decodeClean(d, body); ok {
+			return dOut
+		}
 	}
 	switch {
-	case b[0] == 0xFE && b[1] == 0xFF:
-		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
-	case b[0] == 0xFF && b[1] == 0xFE:
-		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
-	case b[0] == 0 && (b[1] == '<' || b[1] == '{'):
-		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
-	case (b[0] == '<' || b[0] == '{') && b[1] == 0:
-		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case valid:
+		return nil
+	case hOut != nil:
+		return hOut
+	case dOut != nil:
+		return dOut
+	case mostlyUTF8(body):
+		return nil
 	}
-	return nil
+	out, _ := decodeClean(charmap.Windows1252, body)
+	return out
 }
 
-// lookupCharset returns the decoder for a charset label, or nil when the
-// label is empty, unknown or already UTF-8 (UTF-8 needs no decoding, and a
-// UTF-16 label on a body without UTF-16 bytes is a mislabel).
-func lookupCharset(label string) encoding.Encoding {
+// isSpecific reports whether a WHATWG encoding name is a charset a server
+// or a document names on purpose, unlike the blanket defaults utf-8 and
+// windows-1252 (the name ISO-8859-1, latin1 and US-ASCII look up to).
+func isSpecific(name string) bool {
+	return name != "" && name != "utf-8" && name != "windows-1252"
+}
+
+// decodeClean decodes body from enc, reporting whether the result is
+// free of U+FFFD, that is, whether every byte sequence was valid in enc.
+// A decoder error gives nil and false.
+func decodeClean(enc encoding.Encoding, body []byte) ([]byte, bool) {
+	out, _, err := transform.Bytes(enc.NewDecoder(), body)
+	if err != nil {
+		return nil, false
+	}
+	return out, !bytes.ContainsRune(out, utf8.RuneError)
+}
+
+// mostlyUTF8 reports whether body holds more well-formed multi-byte UTF-8
+// sequences than bytes that are not UTF-8: a UTF-8 document with a few
+// broken characters (a summary cut in the middle of one), not latin1.
+func mostlyUTF8(body []byte) bool {
+	good, bad := 0, 0
+	for i := 0; i < len(body); {
+		if body[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad++
+		} else {
+			good++
+		}
+		i += n
+	}
+	return good > bad
+}
+
+// bomEncoding returns the encoding a byte order mark (or, for UTF-16 and
+// UTF-32 without one, the zero bytes around a leading '<' or '{') reveals,
+// and the length of the mark. A UTF-8 mark gives a nil encoding and 3.
+// Without a mark or pattern it returns nil and 0.
+func bomEncoding(b []byte) (encoding.Encoding, int) {
+	switch {
+	case bytes.HasPrefix(b, bomUTF8):
+		return nil, len(bomUTF8)
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE, 0, 0}):
+		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), 4
+	case bytes.HasPrefix(b, []byte{0, 0, 0xFE, 0xFF}):
+		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), 4
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), 2
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), 2
+	case len(b) >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0 && (b[3] == '<' || b[3] == '{'):
+		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), 0
+	case len(b) >= 4 && (b[0] == '<' || b[0] == '{') && b[1] == 0 && b[2] == 0 && b[3] == 0:
+		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), 0
+	case len(b) >= 2 && b[0] == 0 && (b[1] == '<' || b[1] == '{'):
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), 0
+	case len(b) >= 2 && (b[0] == '<' || b[0] == '{') && b[1] == 0:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), 0
+	}
+	return nil, 0
+}
+
+// lookupCharset returns the decoder and WHATWG name for a charset label,
+// or nil and "" when the label is empty or unknown. A UTF-16 label is
+// treated as unknown: bomEncoding has found UTF-16 bodies, so the label
+// on a body without UTF-16 bytes is a mislabel.
+func lookupCharset(label string) (encoding.Encoding, string) {
 	if label == "" {
-		return nil
+		return nil, ""
 	}
 	enc, name := charset.Lookup(label)
-	if enc == nil || name == "utf-8" || strings.HasPrefix(name, "utf-16") {
-		return nil
+	if enc == nil || strings.HasPrefix(name, "utf-16") {
+		return nil, ""
 	}
-	return enc
+	return enc, name
 }
 
 // prologEncoding returns the encoding declared by a leading XML prolog and

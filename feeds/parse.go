@@ -41,12 +41,18 @@ func (e *notFeedError) Is(target error) bool { return target == ErrNotFeed }
 // and content sanitised, and every item given a GUID and a publication
 // time no later than now (now itself when the item has no date).
 //
-// The charset is the one a UTF-16 byte order mark shows, else the XML
-// prolog's encoding, else the charset parameter of contentType, else
-// UTF-8. When Content-Type and the prolog disagree the prolog wins: it
-// travels with the document, while servers often label every response
-// with a blanket default. A byte order mark, characters XML forbids and
-// invalid UTF-8 (replaced by U+FFFD) never reach the parser.
+// The charset is chosen as a browser would: a byte order mark (UTF-8,
+// UTF-16 or UTF-32) first, then the charset parameter of contentType,
+// then the document's own declaration (the XML prolog's encoding, or
+// <meta charset> in an HTML page), and with nothing declared, UTF-8 when
+// the bytes are valid UTF-8 and windows-1252 when they are not. Decoding
+// never garbles text that is clean in its real charset: a blanket
+// "utf-8" or "ISO-8859-1" Content-Type gives way to a prolog naming a
+// charset the body decodes cleanly in (a GBK feed with a GBK prolog
+// served as ISO-8859-1 reads as GBK), valid UTF-8 is not read as latin1,
+// and bytes a UTF-8 label does not fit are windows-1252, not U+FFFD.
+// Characters XML forbids and what is still invalid UTF-8 (replaced by
+// U+FFFD) never reach the parser.
 //
 // Parse fails with an error matching ErrNotFeed when body is not a feed;
 // when it is an HTML page that links a feed, the error names the linked

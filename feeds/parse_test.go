@@ -4,13 +4,19 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 var testNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -282,11 +288,13 @@ func TestParseCharsets(t *testing.T) {
 		{"gb18030 prolog", encode(t, simplifiedchinese.GB18030, rss(`<?xml version='1.0' encoding='GB18030'?>`, title)), "", title},
 		{"gbk content-type", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0"?>`, title)), "application/rss+xml; charset=GBK", title},
 		{"gbk content-type no prolog", encode(t, simplifiedchinese.GBK, rss("", title)), "text/xml; charset=gb2312", title},
-		{"prolog wins over content-type", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="GBK"?>`, title)), "text/xml; charset=utf-8", title},
+		{"gbk prolog over blanket utf-8 content-type", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="GBK"?>`, title)), "text/xml; charset=utf-8", title},
 		{"big5 prolog", encode(t, traditionalchinese.Big5, rss(`<?xml version="1.0" encoding="Big5"?>`, trad)), "", trad},
 		{"big5 content-type", encode(t, traditionalchinese.Big5, rss("", trad)), "application/xml; charset=big5", trad},
 		{"utf-8 BOM", append([]byte{0xEF, 0xBB, 0xBF}, rss(`<?xml version="1.0" encoding="utf-8"?>`, title)...), "", title},
-		{"invalid utf-8 replaced", []byte(rss("", "bad \xff\xfe byte")), "", "bad \uFFFD\uFFFD byte"},
+		{"gbk prolog over blanket latin1 content-type", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="GBK"?>`, title)), "text/xml; charset=ISO-8859-1", title},
+		{"undeclared invalid utf-8 is windows-1252", []byte(rss("", "bad \xff\xfe byte")), "", "bad ÿþ byte"},
+		{"mostly utf-8 with a broken byte", []byte(rss("", "广西 \xff 东盟")), "", "广西 \uFFFD 东盟"},
 		{"control chars dropped", []byte(rss("", "ctl\x01\x0b\x1fchars")), "", "ctlchars"},
 	}
 	for _, tt := range tests {
@@ -300,6 +308,74 @@ func TestParseCharsets(t *testing.T) {
 			}
 			if f.Items[0].Summary != tt.want {
 				t.Errorf("Summary = %q, want %q", f.Items[0].Summary, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseCharsetOrder checks the charset is the one a browser picks
+// (byte order mark, HTTP charset, document, windows-1252) without ever
+// garbling text that is clean in its real charset.
+func TestParseCharsetOrder(t *testing.T) {
+	const (
+		pt  = "Benfica é campeão da Divisão de Honra"
+		vi  = "Đà Nẵng đón khách quốc tế"
+		zh  = "广西与东盟签署560项合作协议"
+		tw  = "廣西與東盟簽署協議"
+		ja  = "東南アジア諸国との協力協定に署名"
+		win = "\u201cQuoted\u201d \u2013 dash"
+	)
+	rss := func(decl, title string) string {
+		return decl + `<rss version="2.0"><channel><title>` + title + `</title><link>https://x.example/</link>` +
+			`<item><title>` + title + `</title><link>https://x.example/1</link><description>` + title + `</description></item></channel></rss>`
+	}
+	atom := func(title string) string {
+		return `<?xml version="1.0" encoding="UTF-16"?><feed xmlns="http://www.w3.org/2005/Atom"><title>` + title +
+			`</title><id>urn:x</id><entry><id>urn:x:1</id><title>` + title + `</title></entry></feed>`
+	}
+	latin1 := charmap.ISO8859_1
+	tests := []struct {
+		name        string
+		body        []byte
+		contentType string
+		want        string
+	}{
+		{"latin1 undeclared", encode(t, latin1, rss(`<?xml version="1.0"?>`, pt)), "", pt},
+		{"latin1 undeclared, no prolog", encode(t, latin1, rss("", pt)), "application/rss+xml", pt},
+		{"latin1 under blanket utf-8 content-type", encode(t, latin1, rss(`<?xml version="1.0"?>`, pt)), "text/xml; charset=utf-8", pt},
+		{"latin1 under utf-8 prolog", encode(t, latin1, rss(`<?xml version="1.0" encoding="utf-8"?>`, pt)), "", pt},
+		{"windows-1252 smart quotes undeclared", []byte(rss("", "\x93Quoted\x94 \x96 dash")), "", win},
+		{"utf-8 BOM over latin1 prolog", append(slices.Clone(bomUTF8), rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, vi)...), "", vi},
+		{"utf-8 BOM over latin1 content-type", append(slices.Clone(bomUTF8), rss(`<?xml version="1.0"?>`, vi)...), "text/xml; charset=iso-8859-1", vi},
+		{"utf-8 under blanket latin1 content-type", []byte(rss(`<?xml version="1.0" encoding="utf-8"?>`, vi)), "text/xml; charset=ISO-8859-1", vi},
+		{"utf-8 under latin1 prolog", []byte(rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, vi)), "", vi},
+		{"gbk prolog only", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="gbk"?>`, zh)), "", zh},
+		{"gbk content-type only", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0"?>`, zh)), "text/xml; charset=GBK", zh},
+		{"gb2312 prolog", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="GB2312"?>`, zh)), "text/xml", zh},
+		{"gb2312 content-type", encode(t, simplifiedchinese.GBK, rss("", zh)), "text/xml; charset=GB2312", zh},
+		{"http charset over prolog", encode(t, simplifiedchinese.GBK, rss(`<?xml version="1.0" encoding="ISO-8859-1"?>`, zh)), "text/xml; charset=gbk", zh},
+		{"http big5 over gbk prolog", encode(t, traditionalchinese.Big5, rss(`<?xml version="1.0" encoding="gbk"?>`, tw)), "text/xml; charset=big5", tw},
+		{"big5 prolog", encode(t, traditionalchinese.Big5, rss(`<?xml version="1.0" encoding="big5"?>`, tw)), "", tw},
+		{"shift_jis prolog", encode(t, japanese.ShiftJIS, rss(`<?xml version="1.0" encoding="Shift_JIS"?>`, ja)), "", ja},
+		{"shift_jis content-type", encode(t, japanese.ShiftJIS, rss("", ja)), "application/xml; charset=shift_jis", ja},
+		{"utf-16le BOM", encode(t, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), atom(zh)), "text/xml; charset=iso-8859-1", zh},
+		{"utf-16be BOM", encode(t, unicode.UTF16(unicode.BigEndian, unicode.UseBOM), atom(vi)), "", vi},
+		{"utf-32le BOM", encode(t, utf32.UTF32(utf32.LittleEndian, utf32.UseBOM), atom(ja)), "", ja},
+		{"utf-32be BOM", encode(t, utf32.UTF32(utf32.BigEndian, utf32.UseBOM), atom(pt)), "text/xml; charset=utf-8", pt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := mustParse(t, tt.body, tt.contentType, "https://x.example/feed.xml")
+			if f.Title != tt.want {
+				t.Errorf("feed Title = %q, want %q", f.Title, tt.want)
+			}
+			if len(f.Items) != 1 || f.Items[0].Title != tt.want {
+				t.Fatalf("items = %+v, want one titled %q", f.Items, tt.want)
+			}
+			for _, s := range []string{f.Title, f.Items[0].Title, f.Items[0].Summary} {
+				if strings.ContainsRune(s, utf8.RuneError) {
+					t.Errorf("%q holds U+FFFD", s)
+				}
 			}
 		})
 	}
@@ -373,6 +449,8 @@ func TestToUTF8(t *testing.T) {
 		{"json with charset", "{\"title\":\"caf\xe9\"}", "application/json; charset=iso-8859-1", `{"title":"café"}`},
 		{"nul and DEL", "<a>x\x00y\x7fz</a>", "", "<a>xy\x7fz</a>"},
 		{"U+FFFE dropped", "<a>x\uFFFEy</a>", "", "<a>xy</a>"},
+		{"html meta charset", "<html><head><meta charset=\"gbk\"><title>\xb9\xe3\xce\xf7</title>", "", "<html><head><meta charset=\"gbk\"><title>广西</title>"},
+		{"html http-equiv", "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\"><title>\xbcs\xa6\xe8</title>", "text/html", "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\"><title>廣西</title>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
