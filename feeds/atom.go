@@ -73,7 +73,7 @@ func renderAtom(w io.Writer, m Meta, stories []Story, cache *EntryCache) error {
 	f := &atomFeed{
 		Xmlns:   atomNS,
 		ID:      scrub(m.ID),
-		Title:   scrub(m.Title),
+		Title:   feedTitle(m),
 		Updated: atomTime(feedUpdated(m, stories)),
 		Author:  person(m.Title),
 	}
@@ -121,7 +121,7 @@ func atomStory(s *Story) *atomEntry {
 	e := &atomEntry{
 		Lang:    scrub(s.Lang),
 		ID:      scrub(s.ID),
-		Title:   scrub(s.Title),
+		Title:   storyTitle(s),
 		Updated: atomTime(updated),
 		Links:   make([]atomLink, 0, 1+len(s.Related)),
 	}
@@ -155,7 +155,7 @@ func atomStory(s *Story) *atomEntry {
 			e.Categories = append(e.Categories, atomCategory{Term: c})
 		}
 	}
-	e.Source = atomSourceOf(&s.Source)
+	e.Source = atomSourceOf(&s.Source, updated)
 	if s.Summary != "" {
 		e.Summary = &gorilla.AtomSummary{Content: scrub(s.Summary), Type: "html"}
 	}
@@ -173,13 +173,15 @@ func atomStory(s *Story) *atomEntry {
 	return e
 }
 
-// atomSourceOf returns the atom:source of a story, or nil when the source
-// is unknown.
-func atomSourceOf(src *Source) *atomSource {
+// atomSourceOf returns the atom:source of a story updated at
+// storyUpdated, or nil when the source is unknown. The source always
+// carries an updated time (feed validators warn without one): its own,
+// else the story's.
+func atomSourceOf(src *Source, storyUpdated time.Time) *atomSource {
 	if src.FeedURL == "" && src.Title == "" && src.SiteURL == "" {
 		return nil
 	}
-	as := &atomSource{ID: linkHref(src.FeedURL), Title: scrub(src.Title)}
+	as := &atomSource{ID: linkHref(src.FeedURL), Title: scrub(src.Title), Updated: atomTime(storyUpdated)}
 	if !src.Updated.IsZero() {
 		as.Updated = atomTime(src.Updated)
 	}

@@ -151,22 +151,24 @@ func render(m Meta, rev int64, stories []Story, entries *EntryCache) (*rendition
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("compress feed: %w", err)
 	}
-	tag := strconv.FormatInt(rev, 36) + "-" + metaHash(m)
+	modified := feedUpdated(m, stories)
+	tag := strconv.FormatInt(rev, 36) + "-" + metaHash(m, modified)
 	return &rendition{
 		rev:      rev,
 		etag:     `"` + tag + `"`,
 		gzETag:   `"` + tag + `-gz"`,
-		modified: feedUpdated(m, stories),
+		modified: modified,
 		body:     buf.Bytes(),
 		gz:       gz.Bytes(),
 	}, nil
 }
 
-// metaHash returns a short hash of m, so that a changed title or URL
-// changes the ETag even at the same revision.
-func metaHash(m Meta) string {
+// metaHash returns a short hash of m and the feed's updated time, so
+// that a changed title or URL, or the Meta.Fallback time an empty feed
+// shows, changes the ETag even at the same revision.
+func metaHash(m Meta, updated time.Time) string {
 	h := fnv.New64a()
-	for _, s := range [...]string{m.ID, m.Title, m.SelfURL, m.SiteURL, m.Updated.UTC().Format(time.RFC3339Nano)} {
+	for _, s := range [...]string{m.ID, m.Title, m.SelfURL, m.SiteURL, updated.UTC().Format(time.RFC3339Nano)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -281,7 +281,23 @@ func TestMetaChangesETag(t *testing.T) {
 	if a.etag == b.etag {
 		t.Errorf("ETag %s unchanged after the feed title changed", a.etag)
 	}
-	if !a.modified.Equal(time.Unix(0, 0)) {
-		t.Errorf("empty feed modified %v, want the epoch", a.modified)
+	if !a.modified.Equal(EmptyFeedUpdated) {
+		t.Errorf("empty feed modified %v, want EmptyFeedUpdated %v", a.modified, EmptyFeedUpdated)
+	}
+	again, err := render(testMeta, 7, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.etag != a.etag || !bytes.Equal(again.body, a.body) {
+		t.Errorf("empty feed rendered twice: ETag %s then %s, or a different body", a.etag, again.etag)
+	}
+	m = testMeta
+	m.Fallback = time.Date(2026, 5, 31, 12, 0, 0, 0, time.UTC)
+	c, err := render(m, 7, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.modified.Equal(m.Fallback) || c.etag == a.etag {
+		t.Errorf("empty feed with Fallback %v: modified %v, ETag %s (without: %s); want the fallback and a new ETag", m.Fallback, c.modified, c.etag, a.etag)
 	}
 }

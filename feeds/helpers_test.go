@@ -1,6 +1,8 @@
 package feeds
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"net/url"
 	"testing"
 )
@@ -12,4 +14,9 @@ func mustURL(t testing.TB, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func sha1Hex(s string) string {
+	h := sha1.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
 }

@@ -48,7 +48,14 @@ func normaliseItem(gi *gofeed.Item, base *url.URL, lang string, now time.Time) I
 	} else {
 		it.Content = sanitise(scrub(gi.Content), base)
 	}
-	it.GUID = guid(gi, &it)
+	it.GUID = guid(gi, &it) // before a derived title, so the GUID stays as it was
+	if it.Title == "" {
+		text := it.Summary
+		if plainText(text) == "" {
+			text = it.Content
+		}
+		it.Title, it.TitleDerived = deriveTitle(text, it.URL), true
+	}
 	it.Published, it.Updated = dates(gi, now)
 	return it
 }

@@ -67,7 +67,8 @@ func Render(w io.Writer, m Meta, stories []Story, f Format) error {
 }
 
 // feedUpdated returns the time the merged feed was last updated: m.Updated
-// when set, else the latest update of any story, else the Unix epoch.
+// when set, else the latest update of any story, else m.Fallback, else
+// EmptyFeedUpdated. It is never zero.
 func feedUpdated(m Meta, stories []Story) time.Time {
 	if !m.Updated.IsZero() {
 		return m.Updated
@@ -78,33 +79,61 @@ func feedUpdated(m Meta, stories []Story) time.Time {
 			newest = u
 		}
 	}
-	if newest.IsZero() {
-		return time.Unix(0, 0).UTC()
+	switch {
+	case !newest.IsZero():
+		return newest
+	case !m.Fallback.IsZero():
+		return m.Fallback
 	}
-	return newest
+	return EmptyFeedUpdated
 }
 
 // storyTimes returns a story's publication time (possibly zero) and its
-// update time, which falls back to the publication time and then to the
-// Unix epoch so that it is never empty.
+// update time, which falls back to the publication time, then to its
+// source's update time and then to EmptyFeedUpdated, so that it is never
+// empty.
 func storyTimes(s *Story) (published, updated time.Time) {
 	published, updated = s.Published, s.Updated
 	if updated.IsZero() || updated.Before(published) {
 		updated = published
 	}
 	if updated.IsZero() {
-		updated = time.Unix(0, 0).UTC()
+		updated = s.Source.Updated
+	}
+	if updated.IsZero() {
+		updated = EmptyFeedUpdated
 	}
 	return published, updated
+}
+
+// feedTitle returns the merged feed's title, never blank.
+func feedTitle(m Meta) string {
+	if t := strings.TrimSpace(scrub(m.Title)); t != "" {
+		return t
+	}
+	return "feedmerge"
+}
+
+// storyTitle returns a story's title, scrubbed and never blank: a story
+// stored without one gets the title Parse would derive for it.
+func storyTitle(s *Story) string {
+	if t := scrub(s.Title); strings.TrimSpace(t) != "" {
+		return t
+	}
+	text := s.Summary
+	if plainText(scrub(text)) == "" {
+		text = s.Content
+	}
+	return deriveTitle(scrub(text), linkHref(s.URL))
 }
 
 // renderRSS writes stories as RSS 2.0.
 func renderRSS(w io.Writer, m Meta, stories []Story) error {
 	updated := feedUpdated(m, stories)
 	ch := &gorilla.RssFeed{
-		Title:         scrub(m.Title),
+		Title:         feedTitle(m),
 		Link:          linkHref(m.SiteURL),
-		Description:   scrub(m.Title),
+		Description:   feedTitle(m),
 		LastBuildDate: updated.UTC().Format(time.RFC1123Z),
 		Generator:     "feedmerge",
 		Items:         make([]*gorilla.RssItem, 0, len(stories)),
@@ -119,7 +148,7 @@ func renderRSS(w io.Writer, m Meta, stories []Story) error {
 			published = updated
 		}
 		it := &gorilla.RssItem{
-			Title:       scrub(s.Title),
+			Title:       storyTitle(s),
 			Link:        linkHref(s.URL),
 			Description: scrub(s.Summary),
 			Guid:        &gorilla.RssGuid{Id: scrub(s.ID), IsPermaLink: "false"},
@@ -163,7 +192,7 @@ func firstCategory(cs []string) string {
 func renderJSON(w io.Writer, m Meta, stories []Story) error {
 	jf := &gorilla.JSONFeed{
 		Version:     "https://jsonfeed.org/version/1.1",
-		Title:       scrub(m.Title),
+		Title:       feedTitle(m),
 		HomePageUrl: linkHref(m.SiteURL),
 		FeedUrl:     linkHref(m.SelfURL),
 		Items:       make([]*gorilla.JSONItem, 0, len(stories)),
@@ -174,7 +203,7 @@ func renderJSON(w io.Writer, m Meta, stories []Story) error {
 		it := &gorilla.JSONItem{
 			Id:          scrub(s.ID),
 			Url:         linkHref(s.URL),
-			Title:       scrub(s.Title),
+			Title:       storyTitle(s),
 			Summary:     scrub(s.Summary),
 			ContentHTML: scrub(s.Content),
 			Tags:        scrubAll(s.Categories),
