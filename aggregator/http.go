@@ -3,8 +3,10 @@ package aggregator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
@@ -68,14 +70,25 @@ func (s *Service) feedHandler(cfg *Config) http.Handler {
 	}
 }
 
+// health answers /healthz: 200 while the database answers and the last
+// write succeeded, 503 naming the problem otherwise. The merged feed is
+// still served from what the store can read.
 func (s *Service) health(w http.ResponseWriter, r *http.Request) {
-	rev, err := s.store.Revision(r.Context())
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	rev, err := s.store.Revision(r.Context())
+	if err != nil {
+		err = fmt.Errorf("read %s: %w", s.dbName(), err)
+	}
 	body := map[string]any{"status": "ok", "revision": rev, "feeds": len(s.Config().Feeds)}
+	if werr, at := s.writes.problem(); err == nil && werr != nil {
+		err = werr
+		body["since"] = at.UTC().Format(time.RFC3339)
+	}
 	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		body = map[string]any{"status": "unavailable", "error": err.Error()}
+		body["status"] = "unavailable"
+		body["error"] = oneLine(err.Error())
 	}
 	json.NewEncoder(w).Encode(body)
 }

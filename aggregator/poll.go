@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedmerge/feedmerge/aggregator/dedupe"
 	"github.com/feedmerge/feedmerge/aggregator/fetch"
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
@@ -54,14 +55,17 @@ func (s *Service) Poll(ctx context.Context, feedURL string, force bool) Result {
 		return res
 	}
 	if !s.begin(feedURL) {
-		res.Outcome, res.Err = OutcomeSkipped, errBusy
+		res.Outcome, res.Err, res.NextPoll = OutcomeSkipped, errBusy, start.Add(storeRetry)
 		return res
 	}
 	defer s.end(feedURL)
 
 	prev, err := s.feedState(ctx, feedURL)
 	if err != nil {
-		res.Outcome, res.Err = OutcomeFailed, err
+		// The database cannot be read: try again soon, as after a
+		// failed write.
+		res.Outcome, res.Err, res.NextPoll = OutcomeFailed, err, start.Add(storeBackoff(1, s.rand))
+		s.log.Error("poll failed", "feed", feedURL, "database", s.dbName(), "err", oneLine(err.Error()))
 		return res
 	}
 	if !force {
@@ -97,7 +101,6 @@ func waitReason(f storage.Feed) string {
 func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Result {
 	res := Result{URL: f.URL}
 	now := s.now()
-	var notBefore time.Time // the earliest next poll the server allows
 	cur := prev
 	cur.URL = f.URL
 	cur.LastFetch = now
@@ -106,56 +109,91 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	if prev.FetchURL != "" {
 		fetchURL = prev.FetchURL
 	}
+	var items []storage.Item
 	resp, err := s.fetcher().Fetch(ctx, fetch.Request{
 		URL:          fetchURL,
 		ETag:         prev.ETag,
 		LastModified: prev.LastModified,
 		BodyHash:     prev.BodyHash,
 	})
-	if err != nil {
-		return s.failed(ctx, f, cur, res, now, err)
+	switch {
+	case err != nil:
+		var fe *fetch.Error
+		if errors.As(err, &fe) && fe.Kind == fetch.KindCanceled {
+			// Shutting down: not the feed's fault, nothing to record.
+			res.Outcome, res.Err, res.NextPoll = OutcomeSkipped, err, f.due(prev)
+			return res
+		}
+		s.failed(f, &cur, &res, now, err)
+	case resp.NotModified:
+		s.fetched(f, &cur, resp)
+		cur.ETag, cur.LastModified = resp.ETag, resp.LastModified
+		s.succeeded(&cur, now, resp.NotBefore)
+		res.Outcome = OutcomeNotModified
+	default:
+		s.fetched(f, &cur, resp)
+		parsed, err := s.parse(ctx, resp, now)
+		if errors.Is(err, errStopped) {
+			res.Outcome, res.Err, res.NextPoll = OutcomeSkipped, err, f.due(prev)
+			return res
+		}
+		if err != nil {
+			s.failed(f, &cur, &res, now, fmt.Errorf("parse %s: %w", fetchURL, err))
+			break
+		}
+		notBefore := resp.NotBefore
+		if parsed.TTL > 0 {
+			notBefore = later(notBefore, now.Add(min(parsed.TTL, s.maxDelay())))
+		}
+		if a := s.Config().Fetch.Adaptive; a.Enabled {
+			if iv := publishInterval(parsed.Items, now); iv > 0 {
+				iv = min(max(iv, time.Duration(a.Min)), time.Duration(a.Max))
+				notBefore = later(notBefore, now.Add(iv))
+			}
+		}
+		cur.ETag, cur.LastModified, cur.BodyHash = resp.ETag, resp.LastModified, resp.BodyHash
+		cur.Title, cur.SiteURL = parsed.Title, parsed.SiteURL
+		s.succeeded(&cur, now, notBefore)
+		items = s.items(f, outlet(f, parsed), parsed.Items, now)
+		res.Outcome = OutcomeFetched
 	}
+
+	res.New, res.Updated, err = s.commit(ctx, f, cur, items)
+	switch {
+	case errors.Is(err, errStopped):
+		// Shutting down in the middle of a long feed: the batches
+		// written stay, the state does not move, so the next poll
+		// fetches the feed again and stores the rest.
+		res.Outcome, res.Err, res.NextPoll = OutcomeSkipped, err, f.due(prev)
+		return res
+	case err != nil:
+		s.storeFailed(f, prev, &cur, &res, now, err)
+	}
+	res.NextPoll = f.due(cur)
+	return res
+}
+
+// fetched records what any response says of the feed itself.
+func (s *Service) fetched(f feedConfig, cur *storage.Feed, resp *fetch.Response) {
 	cur.HTTPStatus = resp.Status
 	if resp.Moved != "" {
 		cur.FetchURL = resp.Moved
 		s.log.Warn("feed moved permanently; update config.yaml", "feed", f.URL, "new_url", resp.Moved)
 	}
-	notBefore = resp.NotBefore
+}
 
-	if resp.NotModified {
-		cur.ETag, cur.LastModified = resp.ETag, resp.LastModified
-		s.succeeded(&cur, now, notBefore)
-		res.Outcome, res.NextPoll = OutcomeNotModified, f.due(cur)
-		if err := s.store.Update(context.WithoutCancel(ctx), func(tx storage.Tx) error { return tx.PutFeed(ctx, cur) }); err != nil {
-			res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("save state of %s: %w", f.URL, err)
-		}
-		return res
+// parse parses a fetched body, holding a share of the parse budget
+// proportional to its size while it does: the parser builds several
+// times a document's size in memory, and the budget bounds that across
+// every fetch at once.
+func (s *Service) parse(ctx context.Context, resp *fetch.Response, now time.Time) (*feeds.Feed, error) {
+	b := s.parseBudget()
+	n := min(int64(len(resp.Body)), b.size)
+	if err := b.Acquire(ctx, n); err != nil {
+		return nil, errStopped
 	}
-
-	parsed, err := feeds.Parse(resp.Body, resp.ContentType, resp.URL, now)
-	if err != nil {
-		return s.failed(ctx, f, cur, res, now, fmt.Errorf("parse %s: %w", fetchURL, err))
-	}
-	if parsed.TTL > 0 {
-		notBefore = later(notBefore, now.Add(min(parsed.TTL, s.maxDelay())))
-	}
-	if a := s.Config().Fetch.Adaptive; a.Enabled {
-		if iv := publishInterval(parsed.Items, now); iv > 0 {
-			iv = min(max(iv, time.Duration(a.Min)), time.Duration(a.Max))
-			notBefore = later(notBefore, now.Add(iv))
-		}
-	}
-	cur.ETag, cur.LastModified, cur.BodyHash = resp.ETag, resp.LastModified, resp.BodyHash
-	cur.Title, cur.SiteURL = parsed.Title, parsed.SiteURL
-	s.succeeded(&cur, now, notBefore)
-
-	newItems, updated, err := s.save(ctx, f, s.items(f, outlet(f, parsed), parsed.Items, now), cur, now)
-	if err != nil {
-		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("save items of %s: %w", f.URL, err)
-		return res
-	}
-	res.Outcome, res.New, res.Updated, res.NextPoll = OutcomeFetched, newItems, updated, f.due(cur)
-	return res
+	defer b.Release(n)
+	return feeds.Parse(resp.Body, resp.ContentType, resp.URL, now)
 }
 
 // Ingest stores the items of doc, a document of the configured feed
@@ -180,10 +218,9 @@ func (s *Service) Ingest(ctx context.Context, feedURL string, doc *feeds.Feed) (
 	if doc.Title != "" {
 		cur.Title, cur.SiteURL = doc.Title, doc.SiteURL
 	}
-	now := s.now()
-	newItems, updated, err = s.save(ctx, f, s.items(f, outlet(f, doc), doc.Items, now), cur, now)
+	newItems, updated, err = s.commit(ctx, f, cur, s.items(f, outlet(f, doc), doc.Items, s.now()))
 	if err != nil {
-		return 0, 0, fmt.Errorf("save items of %s: %w", feedURL, err)
+		return newItems, updated, fmt.Errorf("save items of %s: %w", feedURL, err)
 	}
 	return newItems, updated, nil
 }
@@ -191,12 +228,15 @@ func (s *Service) Ingest(ctx context.Context, feedURL string, doc *feeds.Feed) (
 // feedState returns the stored state of the feed at feedURL, or the
 // state of a feed never fetched.
 func (s *Service) feedState(ctx context.Context, feedURL string) (storage.Feed, error) {
+	if st, ok := s.writes.pendingState(feedURL); ok {
+		return st, nil // newer than the stored one, which could not be written
+	}
 	st, err := s.store.Feed(ctx, feedURL)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return storage.Feed{URL: feedURL, State: storage.StateNew}, nil
 	case err != nil:
-		return storage.Feed{}, fmt.Errorf("load state of %s: %w", feedURL, err)
+		return storage.Feed{}, fmt.Errorf("load state of %s from %s: %w", feedURL, s.dbName(), err)
 	}
 	return st, nil
 }
@@ -233,6 +273,47 @@ func (s *Service) items(f feedConfig, outlet string, parsed []feeds.Item, now ti
 	return items
 }
 
+// writeBatch is the most items one write stores. A feed with more is
+// stored in several writes, so that no single feed holds the writer
+// (which every other feed's poll needs) for long, and a shutdown waits
+// for one batch at most. One batch takes about 50 ms to write.
+const writeBatch = 1000
+
+// errStopped is returned by commit when shutdown began before every
+// batch of a long feed was written.
+var errStopped = errors.New("shutting down")
+
+// commit is the one place a poll or an ingest writes: it stores items,
+// in batches of at most writeBatch, and the feed's state cur with the
+// last batch, whatever the poll found (new items, a 304, an error).
+// Writes run to completion once begun, whatever ctx does; between two
+// batches, a done ctx stops it with errStopped, leaving the batches
+// already committed and the stored state as it was. A failed write
+// leaves the ones before it committed and returns the error.
+func (s *Service) commit(ctx context.Context, f feedConfig, cur storage.Feed, items []storage.Item) (newItems, updated int, err error) {
+	wctx := context.WithoutCancel(ctx)
+	for first := true; ; first = false {
+		if !first && ctx.Err() != nil {
+			return newItems, updated, errStopped
+		}
+		batch := items[:min(len(items), s.writeBatch)]
+		items = items[len(batch):]
+		var state *storage.Feed
+		if len(items) == 0 {
+			state = &cur
+		}
+		n, u, err := s.save(wctx, f, batch, state)
+		newItems, updated = newItems+n, updated+u
+		if err != nil {
+			return newItems, updated, fmt.Errorf("store in %s: %w", s.dbName(), err)
+		}
+		if state != nil {
+			s.writes.stored(f.URL, s.now())
+			return newItems, updated, nil
+		}
+	}
+}
+
 // What saving does with each item.
 const (
 	planSkip   = iota // stored and unchanged
@@ -240,21 +321,111 @@ const (
 	planInsert        // new: insert into the story it was assigned
 )
 
-// save stores the items of one fetched feed and its new state in one
-// transaction. Which items are new and which story each joins is worked
-// out first on a read snapshot, concurrently with other feeds; the write
-// itself, serialised, only re-checks the items the snapshot said start a
-// new story against what was stored since. With a shared database
-// (PostgreSQL, several instances) stories are assigned inside the write,
-// where the backend serialises writers across instances.
-func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, cur storage.Feed, now time.Time) (newItems, updated int, err error) {
-	// Writes finish even when shutdown begins: nothing half-saved.
-	ctx = context.WithoutCancel(ctx)
+// save stores a batch of items of one feed, and its new state when cur
+// is not nil, in one transaction. Which items are new and which story
+// each joins is worked out first on a read snapshot, concurrently with
+// other feeds; the write itself, serialised, only re-checks the items the
+// snapshot said start a new story against what was stored since. With a
+// shared database (PostgreSQL, several instances) stories are assigned
+// inside the write, where the backend serialises writers across
+// instances. ctx must not be cancellable: a write, once begun, finishes.
+func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, cur *storage.Feed) (newItems, updated int, err error) {
 	d := s.deduper()
 	shared := s.sharedStore()
 	mark := s.recent.mark()
 	plan := make([]uint8, len(items))
-	err = s.store.View(ctx, func(tx storage.Tx) error {
+	if len(items) > 0 {
+		if err := s.plan(ctx, f, d, shared, items, plan, s.now()); err != nil {
+			return 0, 0, err
+		}
+	}
+	var added []recentItem
+	var last uint64 // seq of the last item added to s.recent
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		added, newItems, updated = added[:0], 0, 0
+		var look *recentLookup // items stored since the snapshot, then these
+		loaded := false
+		for i := range items {
+			it := items[i]
+			switch plan[i] {
+			case planSkip:
+				continue
+			case planUpdate:
+				changed, err := tx.PutItem(ctx, &it)
+				if err != nil {
+					return err
+				}
+				if changed {
+					updated++
+				}
+				continue
+			}
+			// Where to (re)assign the item's story, if anywhere.
+			var where dedupe.Lookup
+			switch {
+			case shared:
+				where = tx
+			case it.StoryID == 0:
+				if !loaded {
+					if since, ok := s.recent.since(mark); ok {
+						look = newRecentLookup(since)
+						for _, a := range added {
+							look.add(a)
+						}
+					}
+					loaded = true
+				}
+				where = tx
+				if look != nil {
+					where = look
+				}
+			}
+			if where != nil {
+				if _, err := d.Assign(ctx, where, &it); err != nil {
+					return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
+				}
+			}
+			created := it.StoryID == 0
+			stored, err := tx.PutItem(ctx, &it)
+			if err != nil {
+				return err
+			}
+			if !stored {
+				continue // the document repeated a GUID
+			}
+			if !created {
+				s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "story", it.StoryID)
+			}
+			ri := recentItem{created: created, item: it}
+			added = append(added, ri)
+			if look != nil {
+				look.add(ri)
+			}
+			newItems++
+		}
+		if cur != nil {
+			if err := tx.PutFeed(ctx, *cur); err != nil {
+				return err
+			}
+		}
+		last = s.recent.add(added)
+		return nil
+	})
+	if err != nil {
+		if last != 0 {
+			s.recent.drop(last, len(added)) // the commit failed
+		}
+		return 0, 0, err
+	}
+	s.recent.commit(last)
+	return newItems, updated, nil
+}
+
+// plan decides on a read snapshot what save does with each item: skip
+// it, update it in place, or insert it, assigned to a story unless the
+// store is shared.
+func (s *Service) plan(ctx context.Context, f feedConfig, d *dedupe.Deduper, shared bool, items []storage.Item, plan []uint8, now time.Time) error {
+	return s.store.View(ctx, func(tx storage.Tx) error {
 		guids := make([]string, len(items))
 		for i := range items {
 			guids[i] = items[i].GUID
@@ -288,79 +459,6 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, 0, err
-	}
-
-	var added []recentItem
-	var last uint64 // seq of the last item added to s.recent
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
-		added, newItems, updated = added[:0], 0, 0
-		var since []recentItem
-		sinceOK, loaded := false, false
-		for i := range items {
-			it := items[i]
-			switch plan[i] {
-			case planSkip:
-				continue
-			case planUpdate:
-				changed, err := tx.PutItem(ctx, &it)
-				if err != nil {
-					return err
-				}
-				if changed {
-					updated++
-				}
-				continue
-			}
-			// Where to (re)assign the item's story, if anywhere.
-			var where storage.Tx
-			switch {
-			case shared:
-				where = tx
-			case it.StoryID == 0:
-				if !loaded {
-					since, sinceOK = s.recent.since(mark)
-					loaded = true
-				}
-				where = tx
-				if sinceOK {
-					where = recentTx{since: since, added: added}
-				}
-			}
-			if where != nil {
-				if _, err := d.Assign(ctx, where, &it); err != nil {
-					return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
-				}
-			}
-			created := it.StoryID == 0
-			stored, err := tx.PutItem(ctx, &it)
-			if err != nil {
-				return err
-			}
-			if !stored {
-				continue // the document repeated a GUID
-			}
-			if !created {
-				s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "story", it.StoryID)
-			}
-			added = append(added, recentItem{created: created, item: it})
-			newItems++
-		}
-		if err := tx.PutFeed(ctx, cur); err != nil {
-			return err
-		}
-		last = s.recent.add(added)
-		return nil
-	})
-	if err != nil {
-		if last != 0 {
-			s.recent.drop(last, len(added)) // the commit failed
-		}
-		return 0, 0, err
-	}
-	s.recent.commit(last)
-	return newItems, updated, nil
 }
 
 // itemHash fingerprints what a reader sees of an item, so an unchanged
@@ -386,18 +484,14 @@ func (s *Service) succeeded(cur *storage.Feed, now, notBefore time.Time) {
 	cur.NextPoll = notBefore
 }
 
-// failed records a failed fetch or parse: throttling waits as the server
-// asked, 410 stops polling, other errors back off exponentially.
-func (s *Service) failed(ctx context.Context, f feedConfig, cur storage.Feed, res Result, now time.Time, err error) Result {
+// failed records a failed fetch or parse in cur and res: throttling
+// waits as the server asked, 410 stops polling, other errors back off
+// exponentially.
+func (s *Service) failed(f feedConfig, cur *storage.Feed, res *Result, now time.Time, err error) {
 	res.Err = err
 	res.Outcome = OutcomeFailed
 	var fe *fetch.Error
 	isFetch := errors.As(err, &fe)
-	if isFetch && fe.Kind == fetch.KindCanceled {
-		// Shutting down: not the feed's fault, nothing to record.
-		res.Outcome, res.NextPoll = OutcomeSkipped, f.due(cur)
-		return res
-	}
 	cur.LastError = oneLine(err.Error())
 	if isFetch && fe.Status != 0 {
 		cur.HTTPStatus = fe.Status
@@ -420,14 +514,41 @@ func (s *Service) failed(ctx context.Context, f feedConfig, cur storage.Feed, re
 		cur.Errors++
 		cur.NextPoll = now.Add(min(fetch.Backoff(cur.Errors, s.rand), s.maxDelay()))
 	}
-	res.NextPoll = f.due(cur)
 	if cur.State != storage.StateThrottled {
 		s.log.Warn("poll failed", "feed", f.URL, "errors", cur.Errors, "next_poll", cur.NextPoll, "err", cur.LastError)
 	}
-	if serr := s.store.Update(context.WithoutCancel(ctx), func(tx storage.Tx) error { return tx.PutFeed(ctx, cur) }); serr != nil {
-		res.Err = fmt.Errorf("%w (and saving its state failed: %v)", err, serr)
-	}
-	return res
+}
+
+// storeFailed records in cur and res a poll whose write failed (a full
+// disk, a read-only or damaged database file). Nothing of the poll was
+// stored, so the feed keeps its old validators and the next poll fetches
+// it in full again; it counts as an error and backs off, at most
+// maxStoreBackoff, since the disk, not the feed, is at fault. The state is
+// kept in memory, shown by Status and /healthz, and written with the
+// feed's next write that succeeds.
+func (s *Service) storeFailed(f feedConfig, prev storage.Feed, cur *storage.Feed, res *Result, now time.Time, err error) {
+	cur.ETag, cur.LastModified, cur.BodyHash = prev.ETag, prev.LastModified, prev.BodyHash
+	cur.LastSuccess = prev.LastSuccess
+	cur.State = storage.StateError
+	cur.Errors = prev.Errors + 1
+	cur.LastError = oneLine(err.Error())
+	cur.NextPoll = now.Add(storeBackoff(cur.Errors, s.rand))
+	res.Outcome, res.Err, res.New, res.Updated = OutcomeFailed, err, 0, 0
+	s.writes.failed(*cur, now, err)
+	s.log.Error("store failed", "feed", f.URL, "database", s.dbName(), "errors", cur.Errors, "next_poll", cur.NextPoll, "err", cur.LastError)
+}
+
+// How soon a feed whose write failed is polled again: after storeRetry,
+// doubling with each failure up to maxStoreBackoff, never sooner than its
+// schedule allows.
+const (
+	storeRetry      = 30 * time.Second
+	maxStoreBackoff = 5 * time.Minute
+)
+
+func storeBackoff(errors int, rnd func() float64) time.Duration {
+	d := storeRetry << min(max(errors-1, 0), 8)
+	return min(time.Duration(float64(d)*(0.5+rnd())), maxStoreBackoff)
 }
 
 // publishInterval estimates how often a feed publishes from its items'

@@ -2,10 +2,11 @@ package aggregator
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/feedmerge/feedmerge/aggregator/dedupe"
 	"github.com/feedmerge/feedmerge/storage"
 )
 
@@ -110,55 +111,82 @@ func (r *recent) since(m uint64) (items []recentItem, ok bool) {
 	return out, true
 }
 
-// errRecentOnly is returned by the methods recentTx does not serve.
-var errRecentOnly = errors.New("aggregator: not available on recent items")
-
-// recentTx is a storage.Tx over a few recently stored items, for the
-// clustering rules' lookups (ItemsByURL, Candidates) only: the items
-// stored since a snapshot, then those of the running transaction.
-type recentTx struct {
-	since, added []recentItem
+// recentLookup answers dedupe's lookups over a few recently stored items:
+// those stored since a snapshot, then those of the running write. Items
+// are indexed by canonical URL, title key and SimHash band as they are
+// added, so each lookup costs the items it returns, not the items held:
+// a feed of 100,000 new items is checked in linear time.
+type recentLookup struct {
+	items   []recentItem
+	byURL   map[string][]int32
+	byTitle map[string][]int32
+	byBand  [4]map[int64][]int32
 }
 
-// each calls fn for every item, oldest first.
-func (r recentTx) each(fn func(*recentItem)) {
-	for i := range r.since {
-		fn(&r.since[i])
+var _ dedupe.Lookup = (*recentLookup)(nil)
+
+func newRecentLookup(since []recentItem) *recentLookup {
+	r := &recentLookup{byURL: map[string][]int32{}, byTitle: map[string][]int32{}}
+	for i := range r.byBand {
+		r.byBand[i] = map[int64][]int32{}
 	}
-	for i := range r.added {
-		fn(&r.added[i])
+	for _, it := range since {
+		r.add(it)
+	}
+	return r
+}
+
+// add indexes one more item, newer than every item held.
+func (r *recentLookup) add(it recentItem) {
+	n := int32(len(r.items))
+	r.items = append(r.items, it)
+	k := it.item.Keys
+	if k.URL != "" {
+		r.byURL[k.URL] = append(r.byURL[k.URL], n)
+	}
+	if !it.created {
+		return // only a story's first item is its representative here
+	}
+	if k.Title != "" {
+		r.byTitle[k.Title] = append(r.byTitle[k.Title], n)
+	}
+	for i, b := range k.Bands() {
+		r.byBand[i][b] = append(r.byBand[i][b], n)
 	}
 }
 
-var _ storage.Tx = recentTx{}
-
-func (r recentTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
-	var out []storage.Item
-	r.each(func(c *recentItem) {
-		if c.item.Keys.URL == u {
-			out = append(out, c.item)
-		}
-	})
+func (r *recentLookup) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
+	idx := r.byURL[u]
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	out := make([]storage.Item, len(idx))
+	for i, n := range idx {
+		out[i] = r.items[n].item
+	}
 	return out, nil
 }
 
-func (r recentTx) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+func (r *recentLookup) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+	var hits []int32
+	if k.Title != "" {
+		hits = append(hits, r.byTitle[k.Title]...)
+	}
+	for i, b := range k.Bands() {
+		hits = append(hits, r.byBand[i][b]...)
+	}
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	slices.Sort(hits)
+	hits = slices.Compact(hits)
 	var out []storage.Item
-	r.each(func(c *recentItem) {
-		if !c.created || c.item.Published.Before(from) || c.item.Published.After(to) {
-			return
+	for _, n := range hits {
+		c := &r.items[n].item
+		if c.Published.Before(from) || c.Published.After(to) || !k.Shares(c.Keys) {
+			continue
 		}
-		if k.Shares(c.item.Keys) {
-			out = append(out, c.item)
-		}
-	})
+		out = append(out, *c)
+	}
 	return out, nil
 }
-
-func (recentTx) PutFeed(context.Context, storage.Feed) error { return errRecentOnly }
-
-func (recentTx) ItemsByGUID(context.Context, string, []string) (map[string]storage.Item, error) {
-	return nil, errRecentOnly
-}
-
-func (recentTx) PutItem(context.Context, *storage.Item) (bool, error) { return false, errRecentOnly }

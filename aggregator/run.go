@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,13 +19,15 @@ import (
 // same instant.
 const startSpread = 30 * time.Second
 
-// ShutdownTimeout bounds how long Run waits for HTTP requests and
-// in-flight polls after its context ends.
+// ShutdownTimeout bounds how long Run waits for HTTP requests after its
+// context ends; in-flight polls stop fetching at once and finish the one
+// write they may have begun.
 const ShutdownTimeout = 8 * time.Second
 
 // Run polls the configured feeds on their schedules and serves the merged
 // feed on ln until ctx ends. It then stops starting polls, lets in-flight
-// writes finish and returns. It fails only if the HTTP server does.
+// writes finish and returns after the last one. It fails only if the HTTP
+// server does.
 func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
@@ -53,10 +57,14 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	if serr := srv.Shutdown(sctx); serr != nil && err == nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = fmt.Errorf("shut down http: %w", serr)
 	}
+	// Polls see the cancelled context: fetches stop, and a write that
+	// has begun finishes. Run returns only once every write is done, so
+	// that the store is never closed under one.
 	select {
 	case <-scheduled:
 	case <-sctx.Done():
-		s.log.Warn("polls still running at shutdown")
+		s.log.Warn("waiting for writes to finish")
+		<-scheduled
 	}
 	s.fetcher().Close()
 	return err
@@ -112,12 +120,14 @@ func (s *Service) schedule(ctx context.Context) {
 	}
 	load()
 
-	sem := make(chan struct{}, max(1, s.Config().Concurrency))
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var ready []string
 	for {
 		now := s.now()
+		limit := max(1, s.Config().Concurrency) // a reload may change it
 		var next time.Time
+		ready = ready[:0]
 		for u, d := range due {
 			if d.After(now) {
 				if next.IsZero() || d.Before(next) {
@@ -125,26 +135,31 @@ func (s *Service) schedule(ctx context.Context) {
 				}
 				continue
 			}
+			ready = append(ready, u)
+		}
+		// The longest overdue first, when not all can start.
+		slices.SortFunc(ready, func(a, b string) int {
+			if c := due[a].Compare(due[b]); c != 0 {
+				return c
+			}
+			return strings.Compare(a, b)
+		})
+		for _, u := range ready {
+			if len(inFlight) >= limit {
+				break
+			}
 			delete(due, u)
 			inFlight[u] = true
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
+			wg.Go(func() {
 				r := s.Poll(ctx, u, false)
-				<-sem
 				select {
 				case results <- r:
 				case <-ctx.Done():
 				}
-			}()
+			})
 		}
 		wait := time.Hour
-		if !next.IsZero() {
+		if !next.IsZero() && len(inFlight) < limit {
 			wait = max(next.Sub(now), 0)
 		}
 		timer.Reset(wait)

@@ -46,6 +46,10 @@ type Service struct {
 
 	entries feeds.EntryCache // rendered entries of the merged feed, across revisions
 	recent  recent           // items stored lately, for re-checking story decisions
+	writes  health           // how writes have gone
+	budget  *parseBudget     // bounds the memory of parses at once
+
+	writeBatch int // items stored in one write at most
 }
 
 // feedConfig is one configured feed with its parsed schedule.
@@ -61,12 +65,13 @@ func New(cfg *Config, store storage.Store, log *slog.Logger) (*Service, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
-		store:   store,
-		log:     log,
-		now:     time.Now,
-		rand:    rand.Float64,
-		running: map[string]bool{},
-		changed: make(chan struct{}, 1),
+		store:      store,
+		log:        log,
+		now:        time.Now,
+		rand:       rand.Float64,
+		running:    map[string]bool{},
+		changed:    make(chan struct{}, 1),
+		writeBatch: writeBatch,
 	}
 	if err := s.Reload(cfg); err != nil {
 		return nil, err
@@ -125,8 +130,19 @@ func (s *Service) Reload(cfg *Config) error {
 	s.cfg, s.feeds, s.order = cfg, fcs, order
 	if s.fetch == nil || !sameFetching(fo, s.fetchOp) {
 		// A new fetcher forgets host throttling; only make one when
-		// fetching options really changed.
+		// fetching options really changed. Polls under way finish
+		// with the old one; its idle connections are closed now.
+		if s.fetch != nil {
+			s.fetch.Close()
+		}
 		s.fetch, s.fetchOp = fetch.New(fo), fo
+	}
+	maxBody := cfg.Fetch.MaxBody
+	if maxBody <= 0 {
+		maxBody = fetch.DefaultMaxBody
+	}
+	if s.budget == nil || s.budget.size != parseBudgetBodies*maxBody {
+		s.budget = newParseBudget(maxBody)
 	}
 	s.dedupe = dedupe.New(do)
 	select {
@@ -144,6 +160,7 @@ func (s *Service) SetClock(now func() time.Time) {
 	defer s.mu.Unlock()
 	s.now = now
 	s.fetchOp.Now = now
+	s.fetch.Close()
 	s.fetch = fetch.New(s.fetchOp)
 }
 
@@ -167,6 +184,12 @@ func (s *Service) fetcher() *fetch.Fetcher {
 	return s.fetch
 }
 
+func (s *Service) parseBudget() *parseBudget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.budget
+}
+
 func (s *Service) deduper() *dedupe.Deduper {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -179,6 +202,13 @@ func (s *Service) sharedStore() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return IsPostgres(s.cfg.DatabasePath())
+}
+
+// dbName names the database in messages.
+func (s *Service) dbName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return redactDatabase(s.cfg.DatabasePath())
 }
 
 func (s *Service) maxDelay() time.Duration {
@@ -280,6 +310,10 @@ func (s *Service) Status(ctx context.Context) ([]FeedStatus, error) {
 		st, ok := byURL[u]
 		if !ok {
 			st = storage.Feed{URL: u, State: storage.StateNew}
+		}
+		if p, ok := s.writes.pendingState(u); ok {
+			p.Items = st.Items
+			st = p // its write failed: newer than the stored state
 		}
 		fs := FeedStatus{Feed: st, Title: fc.Title, Polling: s.running[u], Schedule: s.cfg.FeedSchedule(fc.Feed)}
 		if fs.Title == "" {

@@ -43,7 +43,7 @@ type farmDoc struct {
 	delay       time.Duration
 }
 
-func newFarm(t *testing.T) *farm {
+func newFarm(t testing.TB) *farm {
 	t.Helper()
 	f := &farm{docs: map[string]farmDoc{}, requests: map[string][]*http.Request{}, active: map[string]int{}, overlap: map[string]bool{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -120,7 +120,7 @@ func date(ago time.Duration) string { return time.Now().Add(-ago).UTC().Format(t
 
 // setup writes a config for the farm's paths and opens a service on a
 // temporary SQLite database.
-func setup(t *testing.T, f *farm, extra string, paths ...string) (*aggregator.Service, storage.Store, string) {
+func setup(t testing.TB, f *farm, extra string, paths ...string) (*aggregator.Service, storage.Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	var y strings.Builder
@@ -136,7 +136,7 @@ func setup(t *testing.T, f *farm, extra string, paths ...string) (*aggregator.Se
 	return svc, store, path
 }
 
-func open(t *testing.T, path string) (*aggregator.Service, storage.Store) {
+func open(t testing.TB, path string) (*aggregator.Service, storage.Store) {
 	t.Helper()
 	cfg, err := aggregator.LoadConfig(path)
 	if err != nil {

@@ -31,6 +31,21 @@ func DefaultOptions() Options {
 	return Options{Near: true, Window: DefaultWindow, Threshold: DefaultThreshold}
 }
 
+// Lookup is what assigning an item to a story reads from a store: the
+// items with a canonical URL, and the representatives of the stories
+// whose keys an item's keys share, within a publication window. A
+// storage.Tx is one; so is an index of items stored moments ago.
+type Lookup interface {
+	// ItemsByURL returns every item whose canonical URL is
+	// canonicalURL, oldest first.
+	ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error)
+	// Candidates returns the representative item of every story
+	// published within [from, to] whose keys k.Shares.
+	Candidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error)
+}
+
+var _ Lookup = storage.Tx(nil)
+
 // Deduper assigns items to stories. It is safe for concurrent use; each
 // call works inside the transaction it is given. Its only state is a
 // bounded cache of the compared features of recent items, which depend on
@@ -142,7 +157,7 @@ func ratio(f float64) string {
 // best above the threshold, else a new story. It sets it.StoryID (0 for a
 // new story) and returns the decision. It fails only when the
 // transaction does.
-func (d *Deduper) Assign(ctx context.Context, tx storage.Tx, it *storage.Item) (Decision, error) {
+func (d *Deduper) Assign(ctx context.Context, tx Lookup, it *storage.Item) (Decision, error) {
 	dec, _, err := d.assign(ctx, tx, it, false)
 	if err != nil {
 		return Decision{}, err
@@ -156,7 +171,7 @@ func (d *Deduper) Assign(ctx context.Context, tx storage.Tx, it *storage.Item) (
 // candidate representative considered, best score first, each with its
 // scores and Reason "url", "near" (accepted) or "reject". The item itself
 // is left out when it is already stored. Explain does not change it.
-func (d *Deduper) Explain(ctx context.Context, tx storage.Tx, it *storage.Item) ([]Decision, error) {
+func (d *Deduper) Explain(ctx context.Context, tx Lookup, it *storage.Item) ([]Decision, error) {
 	dec, all, err := d.assign(ctx, tx, it, true)
 	if err != nil {
 		return nil, err
@@ -164,7 +179,7 @@ func (d *Deduper) Explain(ctx context.Context, tx storage.Tx, it *storage.Item) 
 	return append([]Decision{dec}, all...), nil
 }
 
-func (d *Deduper) assign(ctx context.Context, tx storage.Tx, it *storage.Item, explain bool) (Decision, []Decision, error) {
+func (d *Deduper) assign(ctx context.Context, tx Lookup, it *storage.Item, explain bool) (Decision, []Decision, error) {
 	k := it.Keys
 	if k == (storage.Keys{}) {
 		k = d.Keys(&it.Item)
