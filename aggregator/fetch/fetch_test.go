@@ -856,7 +856,7 @@ func TestIsPrivate(t *testing.T) {
 		"127.0.0.1": true, "10.1.2.3": true, "172.16.0.1": true, "192.168.1.1": true,
 		"169.254.169.254": true, "100.64.0.1": true, "0.0.0.0": true, "::1": true, "fe80::1": true,
 		"fc00::1": true, "::ffff:127.0.0.1": true, "::": true, "224.0.0.1": true,
-		"8.8.8.8": false, "203.0.113.7": false, "2001:4860:4860::8888": false, "100.128.0.1": false,
+		"8.8.8.8": false, "203.0.113.7": true, "2001:4860:4860::8888": false, "100.128.0.1": false,
 	} {
 		if err := denyPrivate("tcp", net.JoinHostPort(addr, "80"), nil); (err != nil) != want {
 			t.Errorf("denyPrivate(%s) = %v, want refused %v", addr, err, want)
