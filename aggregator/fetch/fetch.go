@@ -411,57 +411,77 @@ func drain(body io.Reader) {
 // readBody reads and decompresses resp's body, failing with *errTooLarge
 // once more than MaxBody bytes come out, or once more than MaxBody bytes
 // go in (so a stream of empty gzip members cannot run forever).
+//
+// A body that starts like gzip (1f 8b 08) or zlib is decompressed even
+// without a Content-Encoding saying so, as misconfigured CDNs send
+// gzipped feeds, and a body compressed once more under its declared
+// Content-Encoding is decompressed once more. Both stay under the same
+// MaxBody caps.
 func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	max := f.o.MaxBody
 	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
-	if (enc == "" || enc == "identity") && resp.ContentLength > max {
+	plain := enc == "" || enc == "identity"
+	if plain && resp.ContentLength > max {
 		return nil, &errTooLarge{max: max}
 	}
 	raw := &limitedReader{r: resp.Body, n: max + 1, max: max}
 	var (
-		r   io.Reader = raw
-		err error
+		r     io.Reader = raw
+		label           = enc // names the decoding in errors
 	)
 	switch enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
-		zr, _ := f.gzip.Get().(*gzip.Reader)
-		if zr == nil {
-			zr, err = gzip.NewReader(raw)
-		} else {
-			err = zr.Reset(raw)
-		}
+		zr, err := f.gunzip(raw)
 		if err != nil {
 			return nil, fmt.Errorf("gzip body: %w", err)
 		}
 		defer f.gzip.Put(zr) // after ReadFrom is done with it
 		r = zr
 	case "deflate":
-		// RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
-		br := bufio.NewReader(raw)
-		if hdr, perr := br.Peek(2); perr == nil && isZlibHeader(hdr) {
-			var zr io.ReadCloser
-			if zr, err = zlib.NewReader(br); err != nil {
-				return nil, fmt.Errorf("deflate body: %w", err)
-			}
-			defer zr.Close()
-			r = zr
-		} else {
-			zr := flate.NewReader(br)
-			defer zr.Close()
-			r = zr
+		zr, err := inflate(raw)
+		if err != nil {
+			return nil, fmt.Errorf("deflate body: %w", err)
 		}
+		defer zr.Close()
+		r = zr
 	default:
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
+
+	// Compressed without saying so, or once more than it says: one more
+	// layer, its input capped like the body's.
+	br := bufio.NewReader(r)
+	r = br
+	if magic := sniff(br); magic != "" {
+		inner := &limitedReader{r: br, n: max + 1, max: max}
+		switch magic {
+		case "gzip":
+			zr, err := f.gunzip(inner)
+			if err != nil {
+				return nil, fmt.Errorf("%s body: %w", layers(enc, magic), err)
+			}
+			defer f.gzip.Put(zr)
+			r = zr
+		case "zlib":
+			zr, err := zlib.NewReader(inner)
+			if err != nil {
+				return nil, fmt.Errorf("%s body: %w", layers(enc, magic), err)
+			}
+			defer zr.Close()
+			r = zr
+		}
+		label, plain = layers(enc, magic), false
+	}
+
 	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength <= max && r == io.Reader(raw) {
+	if plain && resp.ContentLength > 0 && resp.ContentLength <= max {
 		buf.Grow(int(resp.ContentLength))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
 	if err != nil {
-		if enc != "" && enc != "identity" {
-			return nil, fmt.Errorf("%s body: %w", enc, err)
+		if !plain {
+			return nil, fmt.Errorf("%s body: %w", label, err)
 		}
 		return nil, err
 	}
@@ -469,6 +489,53 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 		return nil, &errTooLarge{max: max}
 	}
 	return buf.Bytes(), nil
+}
+
+// gunzip returns a gzip reader of r from the pool; put it back when done.
+func (f *Fetcher) gunzip(r io.Reader) (*gzip.Reader, error) {
+	zr, _ := f.gzip.Get().(*gzip.Reader)
+	if zr == nil {
+		return gzip.NewReader(r)
+	}
+	if err := zr.Reset(r); err != nil {
+		f.gzip.Put(zr)
+		return nil, err
+	}
+	return zr, nil
+}
+
+// inflate returns a reader of a deflate body: zlib-wrapped as RFC 9110
+// says, or the raw deflate some servers send.
+func inflate(r io.Reader) (io.ReadCloser, error) {
+	br := bufio.NewReader(r)
+	if hdr, err := br.Peek(2); err == nil && isZlibHeader(hdr) {
+		return zlib.NewReader(br)
+	}
+	return flate.NewReader(br), nil
+}
+
+// sniff returns "gzip" or "zlib" when br's next bytes start such a
+// stream, "" otherwise. A feed starts with '<', '{', white space or a
+// byte order mark, none of which does.
+func sniff(br *bufio.Reader) string {
+	b, _ := br.Peek(3)
+	switch {
+	case len(b) == 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 0x08:
+		return "gzip"
+	case len(b) >= 2 && isZlibHeader(b) && b[0]>>4 <= 7 && b[1]&0x20 == 0:
+		// A window of at most 32 KiB and no preset dictionary.
+		return "zlib"
+	}
+	return ""
+}
+
+// layers names the decodings of a body for errors: "gzip without
+// Content-Encoding", "gzip inside gzip".
+func layers(enc, magic string) string {
+	if enc == "" || enc == "identity" {
+		return magic + " without Content-Encoding"
+	}
+	return magic + " inside " + enc
 }
 
 // limitedReader reads at most n bytes from r and then fails with
