@@ -67,13 +67,60 @@ func (m *Main) loadConfig(path string) (*aggregator.Config, int) {
 	return cfg, -1
 }
 
-// openStore opens the backend the database setting selects.
-func openStore(ctx context.Context, cfg *aggregator.Config) (storage.Store, error) {
+// storeMode says how a command uses the store.
+type storeMode int
+
+const (
+	readOnly storeMode = iota // status, export, explain: beside a running daemon, creating nothing
+	writer                    // run, once, demo: one process per SQLite file, which may be created
+)
+
+// openStore opens the backend the database setting selects. A SQLite
+// writer first takes the file's lock, so two daemons never poll into one
+// file; readers open an existing file read-only.
+func openStore(ctx context.Context, cfg *aggregator.Config, mode storeMode) (storage.Store, error) {
 	db := cfg.DatabasePath()
 	if aggregator.IsPostgres(db) {
 		return postgres.Open(ctx, db)
 	}
-	return sqlite.Open(ctx, db)
+	if mode == readOnly {
+		return sqlite.OpenReadOnly(ctx, db)
+	}
+	lock, err := sqlite.Lock(db)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return &lockedStore{DB: st, lock: lock}, nil
+}
+
+// lockedStore is a SQLite store that holds its file's lock until Close.
+type lockedStore struct {
+	*sqlite.DB
+	lock *sqlite.FileLock
+}
+
+func (s *lockedStore) Close() error {
+	err := s.DB.Close()
+	return errors.Join(err, s.lock.Close())
+}
+
+// openError is the one line for a store that did not open.
+func (m *Main) openError(cfg *aggregator.Config, err error) int {
+	switch {
+	case errors.Is(err, sqlite.ErrLocked):
+		return m.errorf(exitFailure, "%v", err)
+	case errors.Is(err, storage.ErrNotFound):
+		return m.errorf(exitFailure, "no database at %s yet: nothing has been polled; run 'feedmerge once' or 'feedmerge run' first", cfg.DatabasePath())
+	}
+	if strings.Contains(err.Error(), cfg.DatabasePath()) {
+		return m.errorf(exitFailure, "%v", err) // it names the file already
+	}
+	return m.errorf(exitFailure, "open database %s: %v", cfg.Database, err)
 }
 
 func (m *Main) logger(debug bool) *slog.Logger {
@@ -84,15 +131,16 @@ func (m *Main) logger(debug bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// setup loads the config and opens the store and service.
-func (m *Main) setup(ctx context.Context, path string, log *slog.Logger) (*aggregator.Service, storage.Store, int) {
+// setup loads the config and opens the store (see openStore for mode)
+// and service.
+func (m *Main) setup(ctx context.Context, path string, log *slog.Logger, mode storeMode) (*aggregator.Service, storage.Store, int) {
 	cfg, code := m.loadConfig(path)
 	if cfg == nil {
 		return nil, nil, code
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, mode)
 	if err != nil {
-		return nil, nil, m.errorf(exitFailure, "open database %s: %v", cfg.Database, err)
+		return nil, nil, m.openError(cfg, err)
 	}
 	svc, err := aggregator.New(cfg, store, log)
 	if err != nil {
@@ -110,7 +158,7 @@ func (m *Main) Daemon(ctx context.Context, args []string) int {
 		return c
 	}
 	log := m.logger(*debug)
-	svc, store, code := m.setup(ctx, *path, log)
+	svc, store, code := m.setup(ctx, *path, log, writer)
 	if svc == nil {
 		return code
 	}
@@ -139,7 +187,7 @@ func (m *Main) Once(ctx context.Context, args []string) int {
 	if c := m.parse(fs, args); c >= 0 {
 		return c
 	}
-	svc, store, code := m.setup(ctx, *path, m.logger(*debug))
+	svc, store, code := m.setup(ctx, *path, m.logger(*debug), writer)
 	if svc == nil {
 		return code
 	}
@@ -212,9 +260,9 @@ func (m *Main) Export(ctx context.Context, args []string) int {
 	if *limit < 0 {
 		*limit = cfg.Output.Items
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, readOnly)
 	if err != nil {
-		return m.errorf(exitFailure, "open database %s: %v", cfg.Database, err)
+		return m.openError(cfg, err)
 	}
 	defer store.Close()
 	stories, err := store.Stories(ctx, storage.StoryQuery{Limit: *limit, Tag: *tag})
@@ -233,7 +281,7 @@ func (m *Main) Status(ctx context.Context, args []string) int {
 	if c := m.parse(fs, args); c >= 0 {
 		return c
 	}
-	svc, store, code := m.setup(ctx, *path, nil)
+	svc, store, code := m.setup(ctx, *path, nil, readOnly)
 	if svc == nil {
 		return code
 	}

@@ -49,7 +49,7 @@ func (m *Main) Demo(ctx context.Context, args []string) int {
 		return m.errorf(exitFailure, "demo: %v", err)
 	}
 	log := m.logger(*debug)
-	svc, store, code := m.setup(ctx, path, log)
+	svc, store, code := m.setup(ctx, path, log, writer)
 	if svc == nil {
 		return code
 	}

@@ -17,7 +17,7 @@ func (m *Main) Explain(ctx context.Context, args []string) int {
 	if fs.NArg() != 1 {
 		return m.errorf(exitUsage, "explain: want one item URL, got %d arguments", fs.NArg())
 	}
-	svc, store, code := m.setup(ctx, *path, nil)
+	svc, store, code := m.setup(ctx, *path, nil, readOnly)
 	if svc == nil {
 		return code
 	}

@@ -28,6 +28,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -73,14 +75,15 @@ type DB struct {
 	// new items that have none. Set it before the first call.
 	Now func() time.Time
 
-	path  string
-	write *sql.DB        // a pool of one connection, for migrations and Close
-	wconn *sql.Conn      // that connection, held for every Update
-	wsem  chan struct{}  // held by the writer while it runs a transaction
-	queue chan *writeReq // Update calls waiting for the writer
-	wrWG  sync.WaitGroup // the writer goroutine
-	read  *sql.DB        // read-only connections
-	ckpt  *sql.DB        // one connection for background checkpoints
+	path     string
+	readOnly bool           // opened with OpenReadOnly: no writer
+	write    *sql.DB        // a pool of one connection, for migrations and Close
+	wconn    *sql.Conn      // that connection, held for every Update
+	wsem     chan struct{}  // held by the writer while it runs a transaction
+	queue    chan *writeReq // Update calls waiting for the writer
+	wrWG     sync.WaitGroup // the writer goroutine
+	read     *sql.DB        // read-only connections
+	ckpt     *sql.DB        // one connection for background checkpoints
 
 	kick   chan struct{} // a commit happened: checkpoint soon
 	stop   context.CancelFunc
@@ -118,6 +121,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := quickCheck(ctx, db.write); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+readCache+"&_pragma=query_only(1)")
 	if err != nil {
 		db.write.Close()
@@ -149,6 +156,69 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.ckptWG.Go(func() { db.checkpointer(cctx) })
 	db.wrWG.Go(db.writer)
 	return db, nil
+}
+
+// roPragmas are applied to every connection of a read-only DB.
+const roPragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=query_only(1)"
+
+// OpenReadOnly opens the existing database at path for reading, beside a
+// process that may be writing it: it creates nothing, migrates nothing
+// and takes no lock. Update fails. It fails with an error matching
+// storage.ErrNotFound when there is no database at path, and when the
+// file is not a feedmerge database of this version's schema.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("sqlite: open %q: invalid path", path)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("sqlite: open %s: no database yet: %w", path, storage.ErrNotFound)
+	}
+	db := &DB{path: path, readOnly: true}
+	var err error
+	if db.read, err = sql.Open("sqlite", "file:"+path+"?mode=ro&"+roPragmas+readCache); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(n)
+	db.read.SetMaxIdleConns(n)
+	var have int
+	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		db.read.Close()
+		return nil, fmt.Errorf("sqlite: open %s: read schema version: %w", path, wrap(err))
+	}
+	pending, err := sqlstore.Pending(migrations, have)
+	if err == nil && len(pending) > 0 {
+		err = fmt.Errorf("database schema version %d is older than this feedmerge's; the daemon (feedmerge run or once) upgrades it", have)
+	}
+	if err != nil {
+		db.read.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	for i, q := range queries {
+		if db.rstmts[i], err = db.read.PrepareContext(ctx, q); err != nil {
+			db.closeAll()
+			return nil, fmt.Errorf("sqlite: open %s: prepare %.40q: %w", path, q, err)
+		}
+	}
+	return db, nil
+}
+
+// errDamaged is returned, wrapped, by Open when the integrity check
+// finds the file damaged.
+var errDamaged = errors.New("database file is damaged")
+
+// quickCheck runs SQLite's quick integrity check, which reads every page
+// once, so that a damaged file is reported at open rather than by the
+// first query that reaches the damage.
+func quickCheck(ctx context.Context, db *sql.DB) error {
+	var res string
+	if err := db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&res); err != nil {
+		return fmt.Errorf("%w (%v); restore it from a backup or move it aside", errDamaged, wrap(err))
+	}
+	if res != "ok" {
+		return fmt.Errorf("%w (%s); restore it from a backup or move it aside", errDamaged, strings.Join(strings.Fields(res), " "))
+	}
+	return nil
 }
 
 // checkpointInterval is the least time between two checkpoints.
@@ -290,6 +360,12 @@ func (db *DB) Close() error {
 	if !db.gate.Close() {
 		return nil
 	}
+	if db.readOnly {
+		if err := db.closeAll(); err != nil {
+			return fmt.Errorf("sqlite: close %s: %w", db.path, err)
+		}
+		return nil
+	}
 	close(db.queue)
 	db.wrWG.Wait()
 	db.stop()
@@ -332,7 +408,9 @@ func (db *DB) closeAll() error {
 	if db.ckpt != nil {
 		errs = append(errs, db.ckpt.Close())
 	}
-	errs = append(errs, db.write.Close())
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
 	return errors.Join(errs...)
 }
 

@@ -52,6 +52,9 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 		return err
 	}
 	defer db.leave()
+	if db.readOnly {
+		return fmt.Errorf("sqlite: %s is open read-only", db.path)
+	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
 	select {
 	case db.queue <- req:
