@@ -140,32 +140,36 @@ func author(gi *gofeed.Item) string {
 	return ""
 }
 
+// maxCategories bounds an item's categories: news items carry a handful
+// and blog posts a few dozen tags, while a hostile feed could carry a
+// million.
+const maxCategories = 100
+
 // categories returns the plain-text category names, without empty ones
-// or repeats.
+// or repeats (compared without case), at most maxCategories of them.
 func categories(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(in))
+	out := make([]string, 0, min(len(in), maxCategories))
+	seen := make(map[string]bool, min(len(in), maxCategories))
 	for _, c := range in {
 		c = plainText(scrub(c))
-		if c != "" && !containsFold(out, c) {
+		if c == "" {
+			continue
+		}
+		if k := strings.ToLower(c); !seen[k] {
+			seen[k] = true
 			out = append(out, c)
+			if len(out) == maxCategories {
+				break
+			}
 		}
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // langTag returns s as a canonical BCP 47 tag ("zh-cn" becomes "zh-CN"),

@@ -89,6 +89,9 @@ func parseGofeed(body []byte) (f *gofeed.Feed, err error) {
 			f, err = nil, fmt.Errorf("parse feed: malformed document (%v)", oneLine(fmt.Sprint(r)))
 		}
 	}()
+	if err := checkShape(body); err != nil {
+		return nil, err
+	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true // for the RSS <ttl>
 	// Finding an item image parses every description as HTML; the
