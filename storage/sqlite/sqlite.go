@@ -30,10 +30,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	msqlite "modernc.org/sqlite"
@@ -104,6 +106,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: open %q: invalid path", path)
 	}
+	if err := writable(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	db := &DB{path: path, wsem: make(chan struct{}, 1), kick: make(chan struct{}, 1), queue: make(chan *writeReq, maxGroup)}
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
@@ -158,6 +163,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// writable reports why the database at path, or the folder it and its
+// WAL live in, cannot be written, or nil. SQLite would open a read-only
+// file and fail only at the first write, or fail with "unable to open
+// database file".
+func writable(path string) error {
+	const wOK = 2 // access(2) W_OK
+	dir := filepath.Dir(path)
+	for _, p := range []string{path, dir} {
+		err := syscall.Access(p, wOK)
+		switch {
+		case err == nil, errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, syscall.EROFS):
+			return fmt.Errorf("the disk holding %s is read-only", p)
+		default:
+			return fmt.Errorf("%s is read-only for this user (%v)", p, err)
+		}
+	}
+	return nil
+}
+
 // roPragmas are applied to every connection of a read-only DB.
 const roPragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=query_only(1)"
 
@@ -174,8 +199,14 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: no database yet: %w", path, storage.ErrNotFound)
 	}
 	db := &DB{path: path, readOnly: true}
+	dsn := "file:" + path + "?mode=ro&" + roPragmas + readCache
+	if errors.Is(syscall.Access(filepath.Dir(path), 2), syscall.EROFS) {
+		// Nothing can change a file on a read-only disk, and SQLite
+		// could not make the WAL index it needs otherwise.
+		dsn += "&immutable=1"
+	}
 	var err error
-	if db.read, err = sql.Open("sqlite", "file:"+path+"?mode=ro&"+roPragmas+readCache); err != nil {
+	if db.read, err = sql.Open("sqlite", dsn); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
