@@ -34,6 +34,13 @@ func (s *fakeService) Reload(cfg *aggregator.Config) error {
 	return nil
 }
 
+// fail makes Reload return err from now on.
+func (s *fakeService) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err = err
+}
+
 func (s *fakeService) reloads() []*aggregator.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,6 +103,7 @@ func newWatchFile(t *testing.T, initial string) *watchFile {
 	done := make(chan struct{})
 	go func() { f.w.run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
+	synctest.Wait() // the watcher has taken the file's first stamp
 	return f
 }
 
@@ -159,8 +167,7 @@ func TestWatcherReload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newWatchFile(t, oneFeed)
-				f.svc.err = tt.svcErr
-				synctest.Wait()
+				f.svc.fail(tt.svcErr)
 				if tt.edit == "-" {
 					if err := os.Remove(f.path); err != nil {
 						t.Fatal(err)
@@ -260,4 +267,14 @@ func TestWatcherReloadsOnSignal(t *testing.T) {
 			t.Errorf("reloads after a signal = %d, want 1", n)
 		}
 	})
+}
+
+func TestCheckRefusesEmptyConfig(t *testing.T) {
+	for _, body := range []string{"", "\n\n", "# feeds:\n#  - url: https://a.example/rss.xml\n"} {
+		path := writeConfig(t, body)
+		code, _, errs := run(t, "check", "-config", path)
+		if want := path + ":1: config is empty\n"; code != exitUsage || errs != want {
+			t.Errorf("check of %q: code %d, stderr %q; want %d, %q", body, code, errs, exitUsage, want)
+		}
+	}
 }
