@@ -61,6 +61,10 @@ func (s *Service) Poll(ctx context.Context, feedURL string, force bool) Result {
 	defer s.end(feedURL)
 
 	prev, err := s.feedState(ctx, feedURL)
+	if err != nil && ctx.Err() != nil {
+		res.Outcome, res.Err = OutcomeSkipped, errStopped // shutting down
+		return res
+	}
 	if err != nil {
 		// The database cannot be read: try again soon, as after a
 		// failed write.

@@ -254,7 +254,14 @@ func (f feedConfig) due(st storage.Feed) time.Time {
 func spread(u string) float64 {
 	h := fnv.New64a()
 	h.Write([]byte(u))
-	return float64(h.Sum64()>>11) / (1 << 53)
+	// FNV's high bits hardly change with a URL's last characters
+	// (/feed1, /feed2, …), so mix them (the splitmix64 finaliser)
+	// before taking the top 53.
+	x := h.Sum64()
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11) / (1 << 53)
 }
 
 // PollAll polls every configured feed once, at most Concurrency at a time,
