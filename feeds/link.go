@@ -49,16 +49,18 @@ func safeURL(base *url.URL, s string) string {
 	}
 	if strings.ContainsFunc(s, unicode.IsSpace) {
 		s = escapeSpaces(s)
-		if u, err := url.Parse(s); err != nil || !isWebURL(u) {
-			return ""
-		}
+	}
+	// What a reader gets must parse as the same kind of URL: resolving
+	// can yield one that does not ("//::" gives "https://::").
+	if u, err := url.Parse(s); err != nil || !isWebURL(u) {
+		return ""
 	}
 	return s
 }
 
 // isWebURL reports whether u is an http or https URL naming a host.
 func isWebURL(u *url.URL) bool {
-	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == ""
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && u.Opaque == ""
 }
 
 // cleanURL removes tab, carriage return and newline from s and trims C0

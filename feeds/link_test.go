@@ -40,6 +40,8 @@ func TestSafeURL(t *testing.T) {
 		{"ftp", "ftp://a.example/x", ""},
 		{"http without host", "http:evil", ""},
 		{"https empty host", "https:///x", ""},
+		{"resolves to a bad host", "//::", ""},
+		{"port only", "https://:80/", ""},
 		{"backslashes", "https:\\\\evil.example", ""},
 		{"invalid utf-8", "https://a.example/\xff", ""},
 		{"C1 control", "https://a.example/\u0085x", ""},
