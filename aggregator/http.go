@@ -57,10 +57,29 @@ func Meta(cfg *Config) feeds.Meta {
 	return feeds.Meta{ID: feedID(cfg), Title: cfg.Output.Title, SelfURL: self}
 }
 
+// LastPoll returns the time of the latest successful poll of any feed in
+// store, or the zero time when there is none or it cannot be read: the
+// merged feed's updated time while it has no stories.
+func LastPoll(ctx context.Context, store storage.Store) time.Time {
+	fs, err := store.Feeds(ctx)
+	if err != nil {
+		return time.Time{}
+	}
+	var last time.Time
+	for _, f := range fs {
+		if f.LastSuccess.After(last) {
+			last = f.LastSuccess
+		}
+	}
+	return last
+}
+
 func (s *Service) feedHandler(cfg *Config) http.Handler {
 	limit := cfg.Output.Items
+	m := Meta(cfg)
+	m.Fallback = LastPoll(context.Background(), s.store)
 	return &feeds.Handler{
-		Meta:     Meta(cfg),
+		Meta:     m,
 		Revision: s.store.Revision,
 		Stories: func(ctx context.Context) ([]feeds.Story, error) {
 			return s.store.Stories(ctx, storage.StoryQuery{Limit: limit})

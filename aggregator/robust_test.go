@@ -184,3 +184,23 @@ func TestShutdownKeepsStateOfCompletedFetch(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyFeedUpdatedIsLastPoll checks that a merged feed with no
+// stories says it was updated at the last successful poll, not 1970.
+func TestEmptyFeedUpdatedIsLastPoll(t *testing.T) {
+	f := newFarm(t)
+	f.set("/empty", farmDoc{body: rss("empty"), contentType: "application/rss+xml"})
+	svc, store, _ := setup(t, f, "", "/empty")
+	if r := svc.Poll(t.Context(), f.URL+"/empty", false); r.Outcome != aggregator.OutcomeFetched {
+		t.Fatalf("poll: %+v", r)
+	}
+	st, err := store.Feed(t.Context(), f.URL+"/empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := serveFeed(t, svc)
+	want := "<updated>" + st.LastSuccess.UTC().Format(time.RFC3339) + "</updated>"
+	if !strings.Contains(body, want) || strings.Contains(body, "1970") {
+		t.Errorf("empty merged feed: want %s in\n%s", want, body)
+	}
+}

@@ -269,7 +269,9 @@ func (m *Main) Export(ctx context.Context, args []string) int {
 	if err != nil {
 		return m.errorf(exitFailure, "export: %v", err)
 	}
-	if err := feeds.Render(m.Stdout, aggregator.Meta(cfg), stories, f); err != nil {
+	meta := aggregator.Meta(cfg)
+	meta.Fallback = aggregator.LastPoll(ctx, store)
+	if err := feeds.Render(m.Stdout, meta, stories, f); err != nil {
 		return m.errorf(exitFailure, "export: %v", err)
 	}
 	return exitOK

@@ -32,9 +32,9 @@ const (
 		VALUES (nextval(pg_get_serial_sequence('items', 'id')), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		RETURNING id, rep_item_id`
 	qInsertItem = `INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
-		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
+		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title, title_derived)
 		VALUES (coalesce($1, nextval(pg_get_serial_sequence('items', 'id'))), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-		$12, $13, $14, $15, $16, $17, $18, $19, $20)
+		$12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		RETURNING id`
 	qStory      = `SELECT published, updated FROM stories WHERE id = $1`
 	qStoryTouch = `UPDATE stories SET updated = greatest(updated, $1) WHERE id = $2 RETURNING published`
@@ -42,7 +42,7 @@ const (
 		title_key = $5, band0 = $6, band1 = $7, band2 = $8, band3 = $9, simhash = $10 WHERE id = $11`
 	qUpdateItem = `UPDATE items SET url = $1, url_key = $2, title = $3, summary = $4, content = $5, author = $6,
 		lang = $7, categories = $8, tags = $9, hash = $10, title_key = $11, simhash = $12, published = $13,
-		updated = $14, feed_title = $15 WHERE id = $16`
+		updated = $14, feed_title = $15, title_derived = $16 WHERE id = $17`
 	qFirstItem = `SELECT id, published, url_key, title_key, simhash FROM items WHERE story_id = $1
 		ORDER BY published, id LIMIT 1`
 	qPutFeed = `INSERT INTO feeds (url, fetch_url, title, site_url, etag, last_modified, body_hash, state,
@@ -184,7 +184,7 @@ func (t *tx) insertItem(ctx context.Context, it *storage.Item, id sql.NullInt64,
 	return t.tx.QueryRowContext(ctx, qInsertItem, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags),
 		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated),
-		sqlstore.Nanos(it.FirstSeen), it.FeedTitle).Scan(&it.ID)
+		sqlstore.Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived).Scan(&it.ID)
 }
 
 // change rewrites the stored item it.ID in place and makes the story's
@@ -192,7 +192,7 @@ func (t *tx) insertItem(ctx context.Context, it *storage.Item, id sql.NullInt64,
 func (t *tx) change(ctx context.Context, it *storage.Item) error {
 	_, err := t.tx.ExecContext(ctx, qUpdateItem, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
 		it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags), it.Hash, it.Keys.Title,
-		int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), it.FeedTitle, it.ID)
+		int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), it.FeedTitle, it.TitleDerived, it.ID)
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,8 @@ var queries = [numStmts]string{
 	stInsertStory: `INSERT INTO stories (id, rep_item_id, uid, published, updated, url_key, title_key,
 		band0, band1, band2, band3, simhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	stInsertItem: `INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
-		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title, title_derived)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (feed_url, guid) DO NOTHING`,
 	stNextIDs: `SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM stories)`,
 	stStory:   `SELECT published, updated, simhash FROM stories WHERE id = ?`,
@@ -61,8 +61,8 @@ var queries = [numStmts]string{
 	stStoryTouch:   `UPDATE stories SET updated = max(updated, ?) WHERE id = ? RETURNING published, simhash`,
 	stStoryRepItem: `SELECT ` + sqlstore.ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id WHERE s.id = ?`,
 	stUpdateItem: `UPDATE items SET url = ?, url_key = ?, title = ?, summary = ?, content = ?, author = ?, lang = ?,
-		categories = ?, tags = ?, hash = ?, title_key = ?, simhash = ?, published = ?, updated = ?, feed_title = ?
-		WHERE id = ?`,
+		categories = ?, tags = ?, hash = ?, title_key = ?, simhash = ?, published = ?, updated = ?, feed_title = ?,
+		title_derived = ? WHERE id = ?`,
 	stFirstItem: `SELECT id, published, url_key, title_key, simhash FROM items WHERE story_id = ?
 		ORDER BY published, id LIMIT 1`,
 	stPutFeed: `INSERT INTO feeds (url, fetch_url, title, site_url, etag, last_modified, body_hash, state,
@@ -294,7 +294,7 @@ func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64
 	res, err := t.stmt(stInsertItem).ExecContext(ctx, id, storyID, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags),
 		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated),
-		sqlstore.Nanos(it.FirstSeen), it.FeedTitle)
+		sqlstore.Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived)
 	if err != nil {
 		return false, err
 	}
@@ -307,7 +307,7 @@ func (t *tx) insertItem(ctx context.Context, it *storage.Item, id, storyID int64
 func (t *tx) change(ctx context.Context, it *storage.Item) error {
 	_, err := t.stmt(stUpdateItem).ExecContext(ctx, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
 		it.Author, it.Lang, sqlstore.List(it.Categories), sqlstore.List(it.Tags), it.Hash, it.Keys.Title,
-		int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), it.FeedTitle, it.ID)
+		int64(it.Keys.SimHash), sqlstore.Nanos(it.Published), sqlstore.Nanos(it.Updated), it.FeedTitle, it.TitleDerived, it.ID)
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func (db *DB) group(first *writeReq) {
 // next returns a call that is waiting, unless the group has n calls or
 // has run long enough, or nil.
 func (db *DB) next(n int, start time.Time) *writeReq {
-	if n >= maxGroup || time.Since(start) >= maxGroupTime {
+	if n >= maxGroup || time.Since(start) >= db.groupTime {
 		return nil
 	}
 	select {

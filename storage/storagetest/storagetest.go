@@ -248,6 +248,9 @@ func checkItem(t *testing.T, got, want storage.Item) {
 			t.Errorf("item %s: %s = %q, want %q", want.GUID, p.name, p.got, p.want)
 		}
 	}
+	if got.TitleDerived != want.TitleDerived {
+		t.Errorf("item %s: TitleDerived = %v, want %v", want.GUID, got.TitleDerived, want.TitleDerived)
+	}
 	if got.Keys.SimHash != want.Keys.SimHash {
 		t.Errorf("item %s: SimHash = %#x, want %#x", want.GUID, got.Keys.SimHash, want.Keys.SimHash)
 	}
@@ -339,10 +342,14 @@ func testPutItemNew(t *testing.T, h *harness) {
 	}
 	checkItem(t, h.item(it.FeedURL, it.GUID), it)
 
-	// FirstSeen defaults to now.
+	// FirstSeen defaults to now; a derived title is marked.
 	it2 := item("https://a.example/rss", "g2", 1, 2)
 	it2.FirstSeen = time.Time{}
+	it2.TitleDerived = true
 	h.put(&it2)
+	if got := h.item(it2.FeedURL, it2.GUID); !got.TitleDerived {
+		t.Errorf("second new item: TitleDerived = false, want true")
+	}
 	if got := h.item(it2.FeedURL, it2.GUID); got.FirstSeen.IsZero() || got.StoryID == it.StoryID {
 		t.Errorf("second new item: FirstSeen %v, story %d (first story %d); want set and a new story", got.FirstSeen, got.StoryID, it.StoryID)
 	}

@@ -21,7 +21,7 @@ const FeedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modifi
 // ItemCols are the columns ScanItem reads, of the items table aliased i.
 const ItemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
 	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
-	i.first_seen, i.feed_title`
+	i.first_seen, i.feed_title, i.title_derived`
 
 // Scanner is *sql.Row or *sql.Rows.
 type Scanner interface{ Scan(...any) error }
@@ -67,7 +67,7 @@ func ScanItem(r Scanner) (storage.Item, error) {
 	var simhash, pub, upd, seen int64
 	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
 		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
-		&seen, &it.FeedTitle)
+		&seen, &it.FeedTitle, &it.TitleDerived)
 	if err != nil {
 		return it, err
 	}
