@@ -52,8 +52,9 @@ type rendition struct {
 }
 
 // ServeHTTP serves the feed. It answers 405 to methods other than GET and
-// HEAD, and 500 with a one-line body (logging the cause) when the
-// revision or the stories cannot be read.
+// HEAD. When the revision or the stories cannot be read it serves the
+// last feed it built, and 500 with a one-line body (logging the cause)
+// when it has built none.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -62,9 +63,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rd, err := h.rendition(r.Context())
 	if err != nil {
-		h.logger().ErrorContext(r.Context(), "serve feed", "path", r.URL.Path, "err", err)
-		http.Error(w, "feed unavailable: cannot read stories", http.StatusInternalServerError)
-		return
+		// The store cannot be read (a damaged file, a lost
+		// connection): serve the last feed built, if any, rather than
+		// nothing.
+		if rd = h.cache.Load(); rd == nil {
+			h.logger().ErrorContext(r.Context(), "serve feed", "path", r.URL.Path, "err", err)
+			http.Error(w, "feed unavailable: cannot read stories", http.StatusInternalServerError)
+			return
+		}
+		h.logger().WarnContext(r.Context(), "serving the last feed built", "path", r.URL.Path, "revision", rd.rev, "err", err)
 	}
 
 	hdr := w.Header()

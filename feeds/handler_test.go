@@ -241,6 +241,30 @@ func TestHandlerStorageError(t *testing.T) {
 	}
 }
 
+// TestHandlerServesLastFeedOnStorageError checks that once a feed has
+// been built, a store that can no longer be read still gets readers the
+// last one, not an error.
+func TestHandlerServesLastFeedOnStorageError(t *testing.T) {
+	store, srv, logs := newTestServer(t)
+	resp, good := get(t, "GET", srv.URL, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	etag := resp.Header.Get("ETag")
+	store.rev.Add(1) // the stories changed, and then cannot be read
+	for _, fail := range []*atomic.Bool{&store.failStories, &store.failRev} {
+		fail.Store(true)
+		resp, body := get(t, "GET", srv.URL, nil)
+		if resp.StatusCode != http.StatusOK || string(body) != string(good) || resp.Header.Get("ETag") != etag {
+			t.Errorf("store failing: status %d, ETag %q, same body %v; want 200 with the last feed", resp.StatusCode, resp.Header.Get("ETag"), string(body) == string(good))
+		}
+		fail.Store(false)
+	}
+	if !strings.Contains(logs.String(), "serving the last feed built") {
+		t.Errorf("log %q does not say the last feed was served", logs.String())
+	}
+}
+
 func TestHandlerConcurrent(t *testing.T) {
 	store, srv, _ := newTestServer(t)
 	var wg sync.WaitGroup
