@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -312,8 +315,40 @@ func (m *Main) Status(ctx context.Context, args []string) int {
 			ago(now, r.LastFetch), until(now, r.Due, r.State), truncate(lastErr, 100))
 	}
 	tw.Flush()
+	m.databaseLine(ctx, svc.Config(), store)
 	return exitOK
 }
+
+// databaseLine prints what is stored and, for SQLite, the file's size
+// and the room left on its disk, warning when the disk is nearly full.
+func (m *Main) databaseLine(ctx context.Context, cfg *aggregator.Config, store storage.Store) {
+	st, err := store.Stats(ctx)
+	if err != nil {
+		fmt.Fprintf(m.Stdout, "database %s: cannot be read: %v\n", cfg.Database, err)
+		return
+	}
+	line := fmt.Sprintf("database %s: %d stories, %d items", cfg.Database, st.Stories, st.Items)
+	if db := cfg.DatabasePath(); !aggregator.IsPostgres(db) {
+		var size int64
+		for _, p := range []string{db, db + "-wal"} {
+			if fi, err := os.Stat(p); err == nil {
+				size += fi.Size()
+			}
+		}
+		line += ", " + mib(size)
+		var fs syscall.Statfs_t
+		if err := syscall.Statfs(filepath.Dir(db), &fs); err == nil {
+			free := int64(fs.Bavail) * int64(fs.Bsize)
+			line += ", " + mib(free) + " free on its disk"
+			if total := int64(fs.Blocks) * int64(fs.Bsize); total > 0 && free < max(total/100, 64<<20) {
+				line += " (nearly full: writes will fail)"
+			}
+		}
+	}
+	fmt.Fprintln(m.Stdout, line)
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func ago(now, t time.Time) string {
 	if t.IsZero() {

@@ -58,6 +58,10 @@ func TestOneDaemonPerDatabase(t *testing.T) {
 			t.Errorf("%s beside the daemon: code %d, stdout %q, stderr %q", cmd, code, out, errs)
 		}
 	}
+	if code, out, _ := run(t, "status", "-config", cfg); code != exitOK || !strings.Contains(out, "database d.db: 3 stories, 3 items, ") ||
+		!strings.Contains(out, "free on its disk") {
+		t.Errorf("status: code %d, output lacks the database line:\n%s", code, out)
+	}
 	if code, out, _ := run(t, "export", "-config", cfg); code != exitOK || strings.Count(out, "<entry") != 3 {
 		t.Errorf("export beside the daemon: code %d, %d entries, want 3", code, strings.Count(out, "<entry"))
 	}
