@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,23 +46,6 @@ func (s *fakeService) reloads() []*aggregator.Config {
 	return append([]*aggregator.Config(nil), s.got...)
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // watchFile is one config file under test, with a watcher on it. Every
 // write gets its own modification time, a second after the last, so that
@@ -73,7 +55,7 @@ type watchFile struct {
 	path  string
 	mtime time.Time
 	svc   *fakeService
-	log   *lockedBuffer
+	log   *syncBuffer
 	hup   chan os.Signal
 	w     *watcher
 }
@@ -93,7 +75,7 @@ func newWatchFile(t *testing.T, initial string) *watchFile {
 		path:  filepath.Join(t.TempDir(), "config.yaml"),
 		mtime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		svc:   &fakeService{},
-		log:   &lockedBuffer{},
+		log:   &syncBuffer{},
 		hup:   make(chan os.Signal, 1),
 	}
 	f.write(initial)
