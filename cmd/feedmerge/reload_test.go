@@ -46,7 +46,6 @@ func (s *fakeService) reloads() []*aggregator.Config {
 	return append([]*aggregator.Config(nil), s.got...)
 }
 
-
 // watchFile is one config file under test, with a watcher on it. Every
 // write gets its own modification time, a second after the last, so that
 // versions differ even when the file system's clock is coarse.
