@@ -152,18 +152,6 @@ func (s *Service) Reload(cfg *Config) error {
 	return nil
 }
 
-// SetClock makes the service read the time from now instead of time.Now,
-// for tests and simulations: the schedule, cache lifetimes, Retry-After
-// and backoff all follow it. Call it before the first poll.
-func (s *Service) SetClock(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-	s.fetchOp.Now = now
-	s.fetch.Close()
-	s.fetch = fetch.New(s.fetchOp)
-}
-
 // Config returns the configuration in force.
 func (s *Service) Config() *Config {
 	s.mu.Lock()

@@ -178,24 +178,6 @@ func (f *Fetcher) Close() error {
 	return nil
 }
 
-// ThrottledUntil returns the time until which the host of rawURL is
-// throttled after a 429 or 503 with Retry-After, or the zero time if it is
-// not. Fetch calls to such a host fail with KindThrottled without sending
-// a request.
-func (f *Fetcher) ThrottledUntil(rawURL string) time.Time {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return time.Time{}
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	h := f.hosts[hostKey(u)]
-	if h == nil || !h.until.After(f.o.Now()) {
-		return time.Time{}
-	}
-	return h.until
-}
-
 // Fetch GETs r.URL, conditionally when r carries validators, following at
 // most five redirects. It waits for a free global and per-host slot and
 // for the host's spacing, all bounded by ctx. It returns a *Error on any
