@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/feedmerge/feedmerge/aggregator/fetch"
@@ -18,6 +19,16 @@ func (s *Service) SetClock(now func() time.Time) {
 	defer s.mu.Unlock()
 	s.now = now
 	s.fetchOp.Now = now
+	s.fetch.Close()
+	s.fetch = fetch.New(s.fetchOp)
+}
+
+// SetHTTPClient makes s fetch with c, for tests that serve feeds without
+// a network (under testing/synctest).
+func SetHTTPClient(s *Service, c *http.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fetchOp.Client = c
 	s.fetch.Close()
 	s.fetch = fetch.New(s.fetchOp)
 }

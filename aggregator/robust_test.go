@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -207,71 +203,4 @@ func TestEmptyFeedUpdatedIsLastPoll(t *testing.T) {
 	if !strings.Contains(body, want) || strings.Contains(body, "1970") {
 		t.Errorf("empty merged feed: want %s in\n%s", want, body)
 	}
-}
-
-// TestReloadAppliesConcurrency checks that a reload's new concurrency
-// takes effect in the running scheduler.
-func TestReloadAppliesConcurrency(t *testing.T) {
-	var mu sync.Mutex
-	active, most, hits := 0, 0, 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		active++
-		hits++
-		most = max(most, active)
-		mu.Unlock()
-		time.Sleep(100 * time.Millisecond)
-		mu.Lock()
-		active--
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write(rss("f", rssItem{"1", "https://c.test" + r.URL.Path, "Story " + r.URL.Path, "Body.", date(time.Hour)}))
-	}))
-	defer srv.Close()
-	paths := []string{"/a", "/b", "/c", "/d", "/e", "/f"}
-	svc, _, _ := setup(t, &farm{Server: srv}, "concurrency: 1", paths...)
-	fast := *svc.Config()
-	fast.Schedule = "@every 1s"
-	if err := svc.Reload(&fast); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			mu.Lock()
-			ok := cond()
-			mu.Unlock()
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	wait("every feed polled once", func() bool { return hits >= len(paths) })
-	mu.Lock()
-	if most != 1 {
-		t.Errorf("%d fetches at once with concurrency 1", most)
-	}
-	most = 0
-	mu.Unlock()
-
-	cfg := *svc.Config()
-	cfg.Concurrency = len(paths)
-	if err := svc.Reload(&cfg); err != nil {
-		t.Fatal(err)
-	}
-	wait("several fetches at once after raising concurrency", func() bool { return most >= 3 })
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -427,60 +425,6 @@ func TestReloadAddsAndRemovesFeeds(t *testing.T) {
 	}
 }
 
-func TestRunPollsOnScheduleAndStops(t *testing.T) {
-	f := newFarm(t)
-	f.set("/slow", farmDoc{contentType: "application/rss+xml", delay: 300 * time.Millisecond, body: rss("Slow",
-		rssItem{"1", "https://example.test/1", "One", "Body.", date(time.Hour)})})
-	f.set("/fast", farmDoc{contentType: "application/rss+xml", body: rss("Fast",
-		rssItem{"2", "https://example.test/2", "Two", "Body two.", date(time.Hour)})})
-	svc, _, _ := setup(t, f, "", "/slow", "/fast")
-	cfg := svc.Config()
-	c2 := *cfg
-	c2.Schedule = "@every 1s"
-	if err := svc.Reload(&c2); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx, ln) }()
-
-	deadline := time.Now().Add(20 * time.Second)
-	for len(f.got("/slow")) < 2 || len(f.got("/fast")) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 20s: /slow polled %d times, /fast %d; want at least 2 each", len(f.got("/slow")), len(f.got("/fast")))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"ok"`) {
-		t.Errorf("healthz = %d %s", resp.StatusCode, b)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run returned %v", err)
-		}
-	case <-time.After(aggregator.ShutdownTimeout + 2*time.Second):
-		t.Fatal("Run did not stop after cancel")
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for p, o := range f.overlap {
-		if o {
-			t.Errorf("feed %s was fetched twice at once", p)
-		}
-	}
-}
 
 func TestAdaptiveIntervalSlowsQuietFeeds(t *testing.T) {
 	f := newFarm(t)
