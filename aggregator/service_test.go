@@ -425,7 +425,6 @@ func TestReloadAddsAndRemovesFeeds(t *testing.T) {
 	}
 }
 
-
 func TestAdaptiveIntervalSlowsQuietFeeds(t *testing.T) {
 	f := newFarm(t)
 	f.set("/daily", farmDoc{contentType: "application/rss+xml", body: rss("Daily",
