@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -713,8 +714,8 @@ func (c *Config) validate(ck *checker) {
 	if ck.ok("output.path") && !strings.HasPrefix(c.Output.Path, "/") {
 		add(line("output.path"), "output.path must start with /, got %q", c.Output.Path)
 	}
-	if c.Output.Path == "/healthz" {
-		add(line("output.path"), "output.path /healthz is reserved")
+	if slices.Contains(reservedPaths, c.Output.Path) {
+		add(line("output.path"), "output.path %s is reserved: the service serves %s", c.Output.Path, strings.Join(reservedPaths, ", "))
 	}
 	if c.Dedupe.Threshold < 0 || c.Dedupe.Threshold > 1 {
 		add(line("dedupe.threshold"), "dedupe.threshold must be between 0 and 1, got %g", c.Dedupe.Threshold)

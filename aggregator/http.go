@@ -12,8 +12,12 @@ import (
 	"github.com/feedmerge/feedmerge/storage"
 )
 
+// reservedPaths are the paths the service serves besides output.path.
+var reservedPaths = []string{"/", "/healthz", "/metrics", "/status", "/status.json", "/feeds.opml"}
+
 // Handler returns the HTTP handler of the service: the merged Atom feed at
-// output.path and GET /healthz. It follows configuration reloads.
+// output.path, GET /healthz and GET /metrics (Prometheus). It follows
+// configuration reloads.
 func (s *Service) Handler() http.Handler {
 	h := &handler{s: s}
 	return h
@@ -36,10 +40,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/healthz":
 		h.s.health(w, r)
+	case "/metrics":
+		h.s.metrics.handler.ServeHTTP(w, r)
 	case cfg.Output.Path:
 		sf := h.feed.Load()
 		if sf == nil || sf.cfg != cfg {
-			sf = &servedFeed{cfg: cfg, h: h.s.feedHandler(cfg)}
+			sf = &servedFeed{cfg: cfg, h: h.s.metrics.countRequests(h.s.feedHandler(cfg))}
 			h.feed.Store(sf)
 		}
 		sf.h.ServeHTTP(w, r)

@@ -34,6 +34,7 @@ type Result struct {
 	Outcome  Outcome
 	New      int       // items stored for the first time
 	Updated  int       // stored items whose content changed
+	Status   int       // HTTP status of the feed's response; 0 if none
 	Err      error     // why the poll failed or was skipped
 	NextPoll time.Time // when the feed is due again
 	Took     time.Duration
@@ -46,9 +47,10 @@ var errBusy = errors.New("already being polled")
 // it finds. Unless force is set, a feed the server asked us to leave alone
 // (Retry-After, max-age, 410 Gone) is skipped. A feed is never polled twice
 // at once: a concurrent call returns a skipped Result.
-func (s *Service) Poll(ctx context.Context, feedURL string, force bool) Result {
+func (s *Service) Poll(ctx context.Context, feedURL string, force bool) (res Result) {
 	start := s.now()
-	res := Result{URL: feedURL}
+	res = Result{URL: feedURL}
+	defer func() { s.metrics.poll(res) }()
 	st, ok := s.feed(feedURL)
 	if !ok {
 		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("feed %s is not configured", feedURL)
@@ -114,12 +116,16 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 		fetchURL = prev.FetchURL
 	}
 	var items []storage.Item
+	began := time.Now()
 	resp, err := s.fetcher().Fetch(ctx, fetch.Request{
 		URL:          fetchURL,
 		ETag:         prev.ETag,
 		LastModified: prev.LastModified,
 		BodyHash:     prev.BodyHash,
 	})
+	if sentRequest(err) {
+		s.metrics.fetchDuration.Observe(time.Since(began).Seconds())
+	}
 	switch {
 	case err != nil:
 		var fe *fetch.Error
@@ -130,12 +136,12 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 		}
 		s.failed(f, &cur, &res, now, err)
 	case resp.NotModified:
-		s.fetched(f, &cur, resp)
+		s.fetched(f, &cur, &res, resp)
 		cur.ETag, cur.LastModified = resp.ETag, resp.LastModified
 		s.succeeded(&cur, now, resp.NotBefore)
 		res.Outcome = OutcomeNotModified
 	default:
-		s.fetched(f, &cur, resp)
+		s.fetched(f, &cur, &res, resp)
 		parsed, err := s.parse(ctx, resp, now)
 		if errors.Is(err, errStopped) {
 			res.Outcome, res.Err, res.NextPoll = OutcomeSkipped, err, f.due(prev)
@@ -177,9 +183,19 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	return res
 }
 
+// sentRequest reports whether a fetch that returned err sent a request:
+// it did unless it was cancelled or its host was being left alone.
+func sentRequest(err error) bool {
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		return true
+	}
+	return fe.Kind != fetch.KindCanceled && !(fe.Kind == fetch.KindThrottled && fe.Status == 0)
+}
+
 // fetched records what any response says of the feed itself.
-func (s *Service) fetched(f feedConfig, cur *storage.Feed, resp *fetch.Response) {
-	cur.HTTPStatus = resp.Status
+func (s *Service) fetched(f feedConfig, cur *storage.Feed, res *Result, resp *fetch.Response) {
+	cur.HTTPStatus, res.Status = resp.Status, resp.Status
 	if resp.Moved != "" {
 		cur.FetchURL = resp.Moved
 		s.log.Warn("feed moved permanently; update config.yaml", "feed", f.URL, "new_url", resp.Moved)
@@ -338,15 +354,18 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 	shared := s.sharedStore()
 	mark := s.recent.mark()
 	plan := make([]uint8, len(items))
+	by := make([]string, len(items)) // how an item joins a stored story
 	if len(items) > 0 {
-		if err := s.plan(ctx, f, d, shared, items, plan, s.now()); err != nil {
+		if err := s.plan(ctx, f, d, shared, items, plan, by, s.now()); err != nil {
 			return 0, 0, err
 		}
 	}
 	var added []recentItem
 	var last uint64 // seq of the last item added to s.recent
+	joins := map[string]int{}
 	err = s.store.Update(ctx, func(tx storage.Tx) error {
 		added, newItems, updated = added[:0], 0, 0
+		clear(joins)
 		var look *recentLookup // items stored since the snapshot, then these
 		loaded := false
 		for i := range items {
@@ -361,6 +380,7 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 				}
 				if changed {
 					updated++
+					joins[joinGUID]++
 				}
 				continue
 			}
@@ -385,9 +405,11 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 				}
 			}
 			if where != nil {
-				if _, err := d.Assign(ctx, where, &it); err != nil {
+				dec, err := d.Assign(ctx, where, &it)
+				if err != nil {
 					return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
 				}
+				by[i] = dec.Reason
 			}
 			created := it.StoryID == 0
 			stored, err := tx.PutItem(ctx, &it)
@@ -398,7 +420,8 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 				continue // the document repeated a GUID
 			}
 			if !created {
-				s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "story", it.StoryID)
+				s.log.Debug("item joined story", "feed", f.URL, "guid", it.GUID, "story", it.StoryID, "by", by[i])
+				joins[by[i]]++
 			}
 			ri := recentItem{created: created, item: it}
 			added = append(added, ri)
@@ -422,13 +445,20 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 		return 0, 0, err
 	}
 	s.recent.commit(last)
+	for reason, n := range joins {
+		s.metrics.joins.WithLabelValues(reason).Add(float64(n))
+	}
 	return newItems, updated, nil
 }
+
+// joinGUID labels an item that joined its story by being a stored item
+// (same feed and GUID) with new content; dedupe's reasons label the rest.
+const joinGUID = "guid"
 
 // plan decides on a read snapshot what save does with each item: skip
 // it, update it in place, or insert it, assigned to a story unless the
 // store is shared.
-func (s *Service) plan(ctx context.Context, f feedConfig, d *dedupe.Deduper, shared bool, items []storage.Item, plan []uint8, now time.Time) error {
+func (s *Service) plan(ctx context.Context, f feedConfig, d *dedupe.Deduper, shared bool, items []storage.Item, plan []uint8, by []string, now time.Time) error {
 	return s.store.View(ctx, func(tx storage.Tx) error {
 		guids := make([]string, len(items))
 		for i := range items {
@@ -445,9 +475,11 @@ func (s *Service) plan(ctx context.Context, f feedConfig, d *dedupe.Deduper, sha
 			case !ok:
 				plan[i] = planInsert
 				if !shared {
-					if _, err := d.Assign(ctx, tx, it); err != nil {
+					dec, err := d.Assign(ctx, tx, it)
+					if err != nil {
 						return fmt.Errorf("assign %s to a story: %w", it.GUID, err)
 					}
+					by[i] = dec.Reason
 				}
 			case old.Hash == it.Hash:
 				plan[i] = planSkip
@@ -498,7 +530,7 @@ func (s *Service) failed(f feedConfig, cur *storage.Feed, res *Result, now time.
 	isFetch := errors.As(err, &fe)
 	cur.LastError = oneLine(err.Error())
 	if isFetch && fe.Status != 0 {
-		cur.HTTPStatus = fe.Status
+		cur.HTTPStatus, res.Status = fe.Status, fe.Status
 	}
 	switch {
 	case isFetch && fe.Kind == fetch.KindThrottled:
@@ -539,6 +571,7 @@ func (s *Service) storeFailed(f feedConfig, prev storage.Feed, cur *storage.Feed
 	cur.NextPoll = now.Add(storeBackoff(cur.Errors, s.rand))
 	res.Outcome, res.Err, res.New, res.Updated = OutcomeFailed, err, 0, 0
 	s.writes.failed(*cur, now, err)
+	s.metrics.storeErrors.Inc()
 	s.log.Error("store failed", "feed", f.URL, "database", s.dbName(), "errors", cur.Errors, "next_poll", cur.NextPoll, "err", cur.LastError)
 }
 

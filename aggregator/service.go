@@ -48,6 +48,7 @@ type Service struct {
 	recent  recent           // items stored lately, for re-checking story decisions
 	writes  health           // how writes have gone
 	budget  *parseBudget     // bounds the memory of parses at once
+	metrics *metrics
 
 	writeBatch int // items stored in one write at most
 }
@@ -73,6 +74,7 @@ func New(cfg *Config, store storage.Store, log *slog.Logger) (*Service, error) {
 		changed:    make(chan struct{}, 1),
 		writeBatch: writeBatch,
 	}
+	s.metrics = newMetrics(s)
 	if err := s.Reload(cfg); err != nil {
 		return nil, err
 	}
