@@ -49,6 +49,7 @@ type Service struct {
 	writes  health           // how writes have gone
 	budget  *parseBudget     // bounds the memory of parses at once
 	metrics *metrics
+	started time.Time
 
 	writeBatch int // items stored in one write at most
 }
@@ -75,6 +76,7 @@ func New(cfg *Config, store storage.Store, log *slog.Logger) (*Service, error) {
 		writeBatch: writeBatch,
 	}
 	s.metrics = newMetrics(s)
+	s.started = s.now()
 	if err := s.Reload(cfg); err != nil {
 		return nil, err
 	}

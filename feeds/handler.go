@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -36,6 +37,11 @@ type Handler struct {
 	// across Handlers sharing it), so a new revision renders only the
 	// stories that changed.
 	Entries *EntryCache
+	// Render, when set, renders the document instead of the Atom feed
+	// (an HTML page of the same stories, say), served as ContentType;
+	// it gets the same caching, ETag, 304 and gzip.
+	Render      func(w io.Writer, m Meta, stories []Story) error
+	ContentType string
 
 	mu    sync.Mutex // serialises rendering so one revision renders once
 	cache atomic.Pointer[rendition]
@@ -75,7 +81,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	hdr := w.Header()
-	hdr.Set("Content-Type", FormatAtom.ContentType())
+	ct := h.ContentType
+	if h.Render == nil || ct == "" {
+		ct = FormatAtom.ContentType()
+	}
+	hdr.Set("Content-Type", ct)
 	hdr.Add("Vary", "Accept-Encoding")
 	body, etag := rd.body, rd.etag
 	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
@@ -138,7 +148,7 @@ func (h *Handler) rendition(ctx context.Context) (*rendition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read stories at revision %d: %w", rev, err)
 	}
-	rd, err := render(h.Meta, rev, stories, h.Entries)
+	rd, err := render(h.Meta, rev, stories, h.Entries, h.Render)
 	if err != nil {
 		return nil, err
 	}
@@ -147,9 +157,13 @@ func (h *Handler) rendition(ctx context.Context) (*rendition, error) {
 }
 
 // render renders stories at revision rev.
-func render(m Meta, rev int64, stories []Story, entries *EntryCache) (*rendition, error) {
+func render(m Meta, rev int64, stories []Story, entries *EntryCache, custom func(io.Writer, Meta, []Story) error) (*rendition, error) {
 	var buf bytes.Buffer
-	if err := renderAtom(&buf, m, stories, entries); err != nil {
+	if custom != nil {
+		if err := custom(&buf, m, stories); err != nil {
+			return nil, err
+		}
+	} else if err := renderAtom(&buf, m, stories, entries); err != nil {
 		return nil, err
 	}
 	var gz bytes.Buffer

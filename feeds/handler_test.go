@@ -292,13 +292,13 @@ func TestHandlerConcurrent(t *testing.T) {
 }
 
 func TestMetaChangesETag(t *testing.T) {
-	a, err := render(testMeta, 7, nil, nil)
+	a, err := render(testMeta, 7, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := testMeta
 	m.Title = "Renamed"
-	b, err := render(m, 7, nil, nil)
+	b, err := render(m, 7, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestMetaChangesETag(t *testing.T) {
 	if !a.modified.Equal(EmptyFeedUpdated) {
 		t.Errorf("empty feed modified %v, want EmptyFeedUpdated %v", a.modified, EmptyFeedUpdated)
 	}
-	again, err := render(testMeta, 7, nil, nil)
+	again, err := render(testMeta, 7, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestMetaChangesETag(t *testing.T) {
 	}
 	m = testMeta
 	m.Fallback = time.Date(2026, 5, 31, 12, 0, 0, 0, time.UTC)
-	c, err := render(m, 7, nil, nil)
+	c, err := render(m, 7, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

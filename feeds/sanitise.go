@@ -178,6 +178,10 @@ func resolve(base *url.URL, ref string) string {
 
 // plainText returns s with HTML tags removed, entities decoded and runs of
 // white space collapsed to single spaces: a title fit for a text node.
+// PlainText returns an HTML fragment (or text) as plain text: tags
+// removed, entities decoded, white space collapsed.
+func PlainText(s string) string { return plainText(s) }
+
 func plainText(s string) string {
 	if strings.ContainsRune(s, '<') {
 		s = stripTags(s)

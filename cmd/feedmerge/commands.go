@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -283,6 +283,7 @@ func (m *Main) Export(ctx context.Context, args []string) int {
 // Status is `feedmerge status`.
 func (m *Main) Status(ctx context.Context, args []string) int {
 	fs, path := m.flags("status")
+	asJSON := fs.Bool("json", false, "print the report as JSON, as GET /status.json does")
 	if c := m.parse(fs, args); c >= 0 {
 		return c
 	}
@@ -291,14 +292,22 @@ func (m *Main) Status(ctx context.Context, args []string) int {
 		return code
 	}
 	defer store.Close()
-	rows, err := svc.Status(ctx)
+	rep, err := svc.Report(ctx)
 	if err != nil {
 		return m.errorf(exitFailure, "status: %v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return m.errorf(exitFailure, "status: %v", err)
+		}
+		return exitOK
 	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEED\tSTATE\tITEMS\tERRORS\tLAST FETCH\tNEXT POLL\tLAST ERROR")
-	for _, r := range rows {
+	for _, r := range rep.Feeds {
 		state := r.State
 		if r.Polling {
 			state += " (polling)"
@@ -306,36 +315,25 @@ func (m *Main) Status(ctx context.Context, args []string) int {
 		// The URL is in the first column already.
 		lastErr := strings.TrimPrefix(strings.TrimPrefix(r.LastError, "fetch "+r.URL+": "), "parse "+r.URL+": ")
 		if r.State == storage.StateMoved {
-			lastErr = "moved to " + r.FetchURL + "; update config.yaml"
+			lastErr = "moved to " + r.MovedTo + "; update config.yaml"
 		}
 		if r.State == storage.StateGone {
 			lastErr = "410 Gone: no longer polled; remove it from config.yaml"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.URL, state, r.Items, r.Errors,
-			ago(now, r.LastFetch), until(now, r.Due, r.State), truncate(lastErr, 100))
+			ago(now, r.LastFetch), until(now, r.NextPoll, r.State), truncate(lastErr, 100))
 	}
 	tw.Flush()
-	m.databaseLine(ctx, svc.Config(), store)
+	fmt.Fprintln(m.Stdout, databaseLine(svc.Config(), rep))
 	return exitOK
 }
 
-// databaseLine prints what is stored and, for SQLite, the file's size
-// and the room left on its disk, warning when the disk is nearly full.
-func (m *Main) databaseLine(ctx context.Context, cfg *aggregator.Config, store storage.Store) {
-	st, err := store.Stats(ctx)
-	if err != nil {
-		fmt.Fprintf(m.Stdout, "database %s: cannot be read: %v\n", cfg.Database, err)
-		return
-	}
-	line := fmt.Sprintf("database %s: %d stories, %d items", cfg.Database, st.Stories, st.Items)
+// databaseLine says what is stored and, for SQLite, the file's size and
+// the room left on its disk, warning when the disk is nearly full.
+func databaseLine(cfg *aggregator.Config, rep aggregator.Report) string {
+	line := fmt.Sprintf("database %s: %d stories, %d items", cfg.Database, rep.Stories, rep.Items)
 	if db := cfg.DatabasePath(); !aggregator.IsPostgres(db) {
-		var size int64
-		for _, p := range []string{db, db + "-wal"} {
-			if fi, err := os.Stat(p); err == nil {
-				size += fi.Size()
-			}
-		}
-		line += ", " + mib(size)
+		line += ", " + mib(rep.DatabaseBytes)
 		var fs syscall.Statfs_t
 		if err := syscall.Statfs(filepath.Dir(db), &fs); err == nil {
 			free := int64(fs.Bavail) * int64(fs.Bsize)
@@ -345,7 +343,7 @@ func (m *Main) databaseLine(ctx context.Context, cfg *aggregator.Config, store s
 			}
 		}
 	}
-	fmt.Fprintln(m.Stdout, line)
+	return line
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
