@@ -45,6 +45,7 @@ commands:
   status   print a table of feeds: state, last fetch, next poll, last error
   explain  show which story a stored item joined and why
   demo     offline demo on built-in sample feeds served on loopback
+  health   ask the running daemon's /healthz; exit 0 when it is healthy
 
 Run 'feedmerge COMMAND -h' for a command's flags.
 `
@@ -74,6 +75,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		run = m.Explain
 	case "demo":
 		run = m.Demo
+	case "health":
+		run = m.Health
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

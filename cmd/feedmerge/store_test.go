@@ -119,3 +119,29 @@ func TestDamagedDatabase(t *testing.T) {
 		t.Error("the damaged file was changed")
 	}
 }
+
+// TestHealth checks `feedmerge health` against a running daemon and
+// against an address where nothing listens.
+func TestHealth(t *testing.T) {
+	srv := storyServer(t, 1)
+	addr := freeAddr(t)
+	cfg := writeConfig(t, fmt.Sprintf("listen: %s\ndatabase: d.db\nfetch:\n  host_delay: 0s\nfeeds:\n  - url: %s/rss\n", addr, srv.URL))
+	if code, _, errs := run(t, "health", "-config", cfg); code != exitFailure || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, addr) {
+		t.Errorf("health with no daemon: code %d, stderr %q; want 1 and one line naming the address", code, errs)
+	}
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, []string{"run", "-config", cfg}, io.Discard, &stderr) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, "the daemon to answer", func() bool {
+		code, _, _ := run(t, "health", "-config", cfg)
+		return code == exitOK
+	})
+	if code, out, _ := run(t, "health", "-config", cfg); code != exitOK || !strings.Contains(out, `"status":"ok"`) {
+		t.Errorf("health: code %d, stdout %q", code, out)
+	}
+}
