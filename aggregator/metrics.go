@@ -70,6 +70,9 @@ func newMetrics(s *Service) *metrics {
 		Name: "feedmerge_feed_requests_total",
 		Help: "Requests for the merged feed, by HTTP status of the response.",
 	}, []string{"status"})
+	for _, code := range []string{"200", "304"} {
+		m.feedRequests.WithLabelValues(code)
+	}
 	m.storeErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "feedmerge_store_errors_total",
 		Help: "Writes of polls that failed (disk full, read-only or damaged database).",
@@ -114,6 +117,7 @@ var (
 	descStories = prometheus.NewDesc("feedmerge_stories", "Stories stored.", nil, nil)
 	descItems   = prometheus.NewDesc("feedmerge_items", "Items stored.", nil, nil)
 	descFeeds   = prometheus.NewDesc("feedmerge_feeds", "Configured feeds by state (new, ok, error, throttled, moved, gone).", []string{"state"}, nil)
+	descFailing = prometheus.NewDesc("feedmerge_feed_failing_longest_seconds", "How long the feed failing longest has not been fetched successfully (0 when none is failing; feeds never fetched successfully count from their first failure).", nil, nil)
 	descDBBytes = prometheus.NewDesc("feedmerge_database_bytes", "Size of the SQLite database file and its WAL; absent for PostgreSQL.", nil, nil)
 )
 
@@ -121,6 +125,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descStories
 	ch <- descItems
 	ch <- descFeeds
+	ch <- descFailing
 	ch <- descDBBytes
 }
 
@@ -136,9 +141,19 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			storage.StateNew: 0, storage.StateOK: 0, storage.StateError: 0,
 			storage.StateThrottled: 0, storage.StateMoved: 0, storage.StateGone: 0,
 		}
+		var longest time.Duration
+		now := c.s.now()
 		for _, r := range rows {
 			states[r.State]++
+			if r.State == storage.StateError {
+				since := r.LastSuccess
+				if since.IsZero() {
+					since = c.s.started // failing since this process first tried
+				}
+				longest = max(longest, now.Sub(since))
+			}
 		}
+		ch <- prometheus.MustNewConstMetric(descFailing, prometheus.GaugeValue, longest.Seconds())
 		for st, n := range states {
 			ch <- prometheus.MustNewConstMetric(descFeeds, prometheus.GaugeValue, float64(n), st)
 		}

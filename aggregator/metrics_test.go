@@ -3,6 +3,8 @@ package aggregator_test
 import (
 	"bufio"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -119,5 +121,38 @@ func TestMetricsAgreeWithTheFarm(t *testing.T) {
 	}
 	if _, ok := m["process_resident_memory_bytes"]; !ok {
 		t.Error("no process collector metrics")
+	}
+}
+
+// TestDeployFilesNameRealMetrics checks that the Grafana dashboard and
+// the alert rules in deploy/ use only metrics the service exports.
+func TestDeployFilesNameRealMetrics(t *testing.T) {
+	fm, err := feedfarm.Start(feedfarm.Options{Feeds: 5, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fm.Close()
+	svc, _ := farmService(t, fm, "@every 1h")
+	svc.PollAll(t.Context(), false)
+	names := map[string]bool{}
+	for k := range scrape(t, svc) {
+		name, _, _ := strings.Cut(k, "{")
+		names[name] = true
+	}
+	re := regexp.MustCompile(`\b(feedmerge_[a-z_]+|process_[a-z_]+|go_[a-z_]+)\b`)
+	for _, file := range []string{"../deploy/grafana-dashboard.json", "../deploy/alerts.yaml"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := re.FindAllString(string(b), -1)
+		if len(used) == 0 {
+			t.Errorf("%s names no metric", file)
+		}
+		for _, n := range used {
+			if !names[n] {
+				t.Errorf("%s uses %s, which /metrics does not export", file, n)
+			}
+		}
 	}
 }
