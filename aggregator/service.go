@@ -261,6 +261,12 @@ func spread(u string) float64 {
 // and returns one Result per feed in configuration order. Feeds the server
 // asked us to leave alone are skipped unless force is set.
 func (s *Service) PollAll(ctx context.Context, force bool) []Result {
+	return s.PollAllProgress(ctx, force, nil)
+}
+
+// PollAllProgress is PollAll calling progress, when not nil, with each
+// Result as its poll ends (from one goroutine at a time).
+func (s *Service) PollAllProgress(ctx context.Context, force bool, progress func(Result)) []Result {
 	s.mu.Lock()
 	order := append([]string(nil), s.order...)
 	n := s.cfg.Concurrency
@@ -269,12 +275,18 @@ func (s *Service) PollAll(ctx context.Context, force bool) []Result {
 	results := make([]Result, len(order))
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
+	var pmu sync.Mutex // progress is called by one goroutine at a time
 	for i, u := range order {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			results[i] = s.Poll(ctx, u, force)
+			if progress != nil {
+				pmu.Lock()
+				progress(results[i])
+				pmu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -196,7 +197,14 @@ func (m *Main) Once(ctx context.Context, args []string) int {
 	}
 	defer store.Close()
 	start := time.Now()
-	results := svc.PollAll(ctx, *force)
+	var progress func(aggregator.Result)
+	if isTerminal(m.Stderr) {
+		progress = progressLine(m.Stderr, len(svc.Config().Feeds))
+	}
+	results := svc.PollAllProgress(ctx, *force, progress)
+	if progress != nil {
+		fmt.Fprint(m.Stderr, "\r\033[K") // clear the progress line
+	}
 	took := time.Since(start)
 
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
@@ -229,6 +237,34 @@ func (m *Main) Once(ctx context.Context, args []string) int {
 	return exitOK
 }
 
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine returns a function that redraws one line on w with the
+// feeds polled so far, of total, the new items and the failures.
+func progressLine(w io.Writer, total int) func(aggregator.Result) {
+	done, items, failed := 0, 0, 0
+	last := time.Time{}
+	return func(r aggregator.Result) {
+		done++
+		items += r.New
+		if r.Outcome == aggregator.OutcomeFailed {
+			failed++
+		}
+		if now := time.Now(); done == total || now.Sub(last) >= 100*time.Millisecond {
+			last = now
+			fmt.Fprintf(w, "\r\033[Kpolled %d of %d feeds: %d new items, %d failed", done, total, items, failed)
+		}
+	}
+}
+
 // Check is `feedmerge check`.
 func (m *Main) Check(ctx context.Context, args []string) int {
 	fs, path := m.flags("check")
@@ -246,11 +282,14 @@ func (m *Main) Check(ctx context.Context, args []string) int {
 // Export is `feedmerge export`.
 func (m *Main) Export(ctx context.Context, args []string) int {
 	fs, path := m.flags("export")
-	format := fs.String("format", "atom", "atom, rss or json")
+	format := fs.String("format", "atom", "atom, rss or json; opml for the configured feeds")
 	limit := fs.Int("limit", -1, "stories to write; 0 means every stored story (default output.items)")
 	tag := fs.String("tag", "", "only stories from feeds with this tag")
 	if c := m.parse(fs, args); c >= 0 {
 		return c
+	}
+	if strings.EqualFold(strings.TrimSpace(*format), "opml") {
+		return m.exportOPML(*path, *tag)
 	}
 	f, err := feeds.ParseFormat(*format)
 	if err != nil {

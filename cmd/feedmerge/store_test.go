@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedmerge/feedmerge/aggregator"
 )
 
 // storyServer serves one RSS feed of n items.
@@ -143,5 +145,26 @@ func TestHealth(t *testing.T) {
 	})
 	if code, out, _ := run(t, "health", "-config", cfg); code != exitOK || !strings.Contains(out, `"status":"ok"`) {
 		t.Errorf("health: code %d, stdout %q", code, out)
+	}
+}
+
+// TestOnceProgress checks the progress line `once` draws on a terminal,
+// and that it draws none elsewhere.
+func TestOnceProgress(t *testing.T) {
+	var b strings.Builder
+	p := progressLine(&b, 3)
+	p(aggregator.Result{Outcome: aggregator.OutcomeFetched, New: 2})
+	p(aggregator.Result{Outcome: aggregator.OutcomeFailed})
+	p(aggregator.Result{Outcome: aggregator.OutcomeFetched, New: 3})
+	if !strings.HasSuffix(b.String(), "\r\033[Kpolled 3 of 3 feeds: 5 new items, 1 failed") {
+		t.Errorf("progress = %q", b.String())
+	}
+	if isTerminal(&b) {
+		t.Error("a strings.Builder is a terminal")
+	}
+	srv := storyServer(t, 2)
+	cfg := writeConfig(t, fmt.Sprintf("database: d.db\nfetch:\n  host_delay: 0s\nfeeds:\n  - url: %s/rss\n", srv.URL))
+	if code, _, errs := run(t, "once", "-config", cfg); code != exitOK || strings.Contains(errs, "polled") {
+		t.Errorf("once off a terminal: code %d, stderr %q; want no progress line", code, errs)
 	}
 }
