@@ -2,10 +2,12 @@ package feeds
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -162,8 +164,19 @@ func renderRSS(w io.Writer, m Meta, stories []Story) error {
 		}
 		ch.Items = append(ch.Items, it)
 	}
-	return writeXML(w, ch.FeedXml())
+	// gorilla writes an item without a link as <link></link>, which
+	// validators flag; RSS lets an item have no link at all. Text never
+	// holds a raw element, so the empty element is only ever that.
+	var buf bytes.Buffer
+	if err := writeXML(&buf, ch.FeedXml()); err != nil {
+		return err
+	}
+	_, err := w.Write(emptyRSSLink.ReplaceAll(buf.Bytes(), nil))
+	return err
 }
+
+// emptyRSSLink matches an empty <link></link> line of an RSS item.
+var emptyRSSLink = regexp.MustCompile(`\n\s*<link></link>`)
 
 // writeXML writes v as an indented XML document with a declaration and a
 // final newline.

@@ -404,3 +404,34 @@ func TestGofeedCorpus(t *testing.T) {
 	}
 	t.Logf("%d documents, %d parsed as feeds", files, parsed)
 }
+
+// TestRenderRSSItemWithoutLink checks that a story with no usable link
+// becomes an RSS item without a <link>, not an empty one.
+func TestRenderRSSItemWithoutLink(t *testing.T) {
+	stories := []Story{
+		{ID: "urn:uuid:1", Title: "No link", Summary: "Text.", Published: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "urn:uuid:2", Title: "A link", URL: "https://a.test/1", Summary: "Text.", Published: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)},
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, testMeta, stories, FormatRSS); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "<link></link>") || !strings.Contains(out, "<link>https://a.test/1</link>") {
+		t.Errorf("RSS:\n%s", out)
+	}
+	var doc struct {
+		Items []struct {
+			Link  *string `xml:"link"`
+			Title string  `xml:"title"`
+		} `xml:"channel>item"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil || len(doc.Items) != 2 {
+		t.Fatalf("RSS does not parse: %v (%d items)", err, len(doc.Items))
+	}
+	for _, it := range doc.Items {
+		if (it.Title == "No link") != (it.Link == nil) {
+			t.Errorf("item %q: link %v", it.Title, it.Link)
+		}
+	}
+}
