@@ -17,7 +17,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"time"
@@ -31,8 +30,27 @@ import (
 
 var _ storage.Store = (*DB)(nil)
 
-//go:embed migrations/*.sql
-var migrations embed.FS
+// dialect is PostgreSQL's spelling of the shared schema and queries.
+var dialect = &sqlstore.Dialect{
+	Name: "postgres",
+	Words: map[string]string{
+		"int64":      "BIGINT",
+		"serial":     "BIGSERIAL",
+		"json":       "JSONB",
+		"bool":       "BOOLEAN",
+		"false":      "false",
+		"cover":      "",
+		"greatest":   "greatest",
+		"byte_order": `COLLATE "C"`,
+		"guid_list":  "SELECT jsonb_array_elements_text($2::jsonb)",
+		"item_id":    "coalesce($1, nextval(pg_get_serial_sequence('items', 'id')))",
+		"story_id":   "coalesce($2, nextval(pg_get_serial_sequence('stories', 'id')))",
+		"now":        "now()",
+		"applied":    "TIMESTAMPTZ NOT NULL DEFAULT now()",
+	},
+	Positional: "$",
+	Classify:   wrap,
+}
 
 // Advisory lock keys ("feedmerg" and "feedmigr" as big-endian int64).
 const (
@@ -75,7 +93,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// migrate applies every embedded migration newer than the database's
+// migrate applies the schema's migrations newer than the database's
 // version, each in its own transaction, holding migrateLock.
 func (db *DB) migrate(ctx context.Context) error {
 	conn, err := db.db.Conn(ctx)
@@ -87,41 +105,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("lock for migration: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		applied TIMESTAMPTZ NOT NULL DEFAULT now()
-	)`); err != nil {
-		return fmt.Errorf("create migrations table: %w", err)
-	}
-	var have int
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	pending, err := sqlstore.Pending(migrations, have)
-	if err != nil {
-		return err
-	}
-	for _, m := range pending {
-		if err := apply(ctx, conn, m); err != nil {
-			return fmt.Errorf("migrate to %s: %w", m.Name, err)
-		}
-	}
-	return nil
-}
-
-func apply(ctx context.Context, conn *sql.Conn, m sqlstore.Migration) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return dialect.Migrate(ctx, conn)
 }
 
 func (db *DB) now() time.Time {

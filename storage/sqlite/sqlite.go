@@ -17,15 +17,14 @@
 // changes, so readers see the entry change. Times are stored as unix
 // nanoseconds and come back exactly, in UTC.
 //
-// Schema migrations are embedded (migrations/NNNN_name.sql) and applied
-// in order at Open, each in its own transaction; the applied versions are
+// The schema's migrations (shared with storage/postgres) are applied in
+// order at Open, each in its own transaction; the applied versions are
 // kept in schema_migrations.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -46,8 +45,27 @@ import (
 
 var _ storage.Store = (*DB)(nil)
 
-//go:embed migrations/*.sql
-var migrations embed.FS
+// dialect is SQLite's spelling of the shared schema and queries.
+var dialect = &sqlstore.Dialect{
+	Name: "sqlite",
+	Words: map[string]string{
+		"int64":      "INTEGER",
+		"serial":     "INTEGER",
+		"json":       "TEXT",
+		"bool":       "INTEGER",
+		"false":      "0",
+		"cover":      ", rep_item_id",
+		"greatest":   "max",
+		"byte_order": "COLLATE BINARY",
+		"guid_list":  "SELECT value FROM json_each($2)",
+		"item_id":    "$1", // picked by the writer (tx.go)
+		"story_id":   "$2",
+		"now":        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000",
+		"applied":    "INTEGER NOT NULL",
+	},
+	Positional: "?",
+	Classify:   wrap,
+}
 
 // pragmas are applied to every connection.
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
@@ -124,7 +142,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
-	if err := db.migrate(ctx); err != nil {
+	if err := dialect.Migrate(ctx, db.write); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -214,16 +232,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
-	var have int
-	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		db.read.Close()
-		return nil, fmt.Errorf("sqlite: open %s: read schema version: %w", path, wrap(err))
-	}
-	pending, err := sqlstore.Pending(migrations, have)
-	if err == nil && len(pending) > 0 {
-		err = fmt.Errorf("database schema version %d is older than this feedmerge's; the daemon (feedmerge run or once) upgrades it", have)
-	}
-	if err != nil {
+	if err := dialect.CheckSchema(ctx, db.read); err != nil {
 		db.read.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -310,47 +319,6 @@ func (db *DB) checkpoint(ctx context.Context) int {
 		return 0
 	}
 	return frames
-}
-
-// migrate applies every embedded migration newer than the database's
-// version, each in its own transaction.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		applied INTEGER NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("create migrations table: %w", wrap(err))
-	}
-	var have int
-	if err := db.write.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("read schema version: %w", wrap(err))
-	}
-	pending, err := sqlstore.Pending(migrations, have)
-	if err != nil {
-		return err
-	}
-	for _, m := range pending {
-		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migrate to %s: %w", m.Name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) apply(ctx context.Context, m sqlstore.Migration) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return wrap(err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
-		m.Version, time.Now().UnixNano()); err != nil {
-		return wrap(err)
-	}
-	return wrap(tx.Commit())
 }
 
 func (db *DB) now() time.Time {

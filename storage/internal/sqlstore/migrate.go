@@ -1,6 +1,9 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +11,12 @@ import (
 	"strconv"
 	"strings"
 )
+
+// schema holds the migrations every SQL backend applies, in the
+// dialect's words (Dialect.SQL).
+//
+//go:embed migrations/*.sql
+var schema embed.FS
 
 // Migration is one schema migration, a file migrations/NNNN_name.sql.
 type Migration struct {
@@ -58,4 +67,87 @@ func load(fsys fs.FS) ([]Migration, error) {
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	return ms, nil
+}
+
+// Conn is a *sql.DB or *sql.Conn: what the migrator runs on.
+type Conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// Querier runs queries: a *sql.DB, *sql.Conn or *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Migrate applies every embedded migration newer than the version
+// recorded in schema_migrations (created if missing), each in its own
+// transaction, in order. It fails if the database was written by a newer
+// feedmerge. Several processes must not run it at once: a backend shared
+// by several takes a lock around it.
+func (d *Dialect) Migrate(ctx context.Context, c Conn) error {
+	if _, err := c.ExecContext(ctx, d.SQL(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		applied {{applied}}
+	)`)); err != nil {
+		return fmt.Errorf("create migrations table: %w", d.wrap(err))
+	}
+	have, err := d.version(ctx, c)
+	if err != nil {
+		return err
+	}
+	pending, err := Pending(schema, have)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		if err := d.apply(ctx, c, m); err != nil {
+			return fmt.Errorf("migrate to %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// CheckSchema reports why a reader of this feedmerge cannot use the
+// database as it is, or nil: its schema is older or newer than this
+// feedmerge's, or has no version (not a feedmerge database).
+func (d *Dialect) CheckSchema(ctx context.Context, q Querier) error {
+	have, err := d.version(ctx, q)
+	if err != nil {
+		return err
+	}
+	pending, err := Pending(schema, have)
+	if err == nil && len(pending) > 0 {
+		err = fmt.Errorf("database schema version %d is older than this feedmerge's; the daemon (feedmerge run or once) upgrades it", have)
+	}
+	return err
+}
+
+func (d *Dialect) version(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (int, error) {
+	var have int
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", d.wrap(err))
+	}
+	return have, nil
+}
+
+func (d *Dialect) apply(ctx context.Context, c Conn, m Migration) error {
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return d.wrap(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, d.SQL(m.SQL)); err != nil {
+		return d.wrap(err)
+	}
+	if _, err := tx.ExecContext(ctx, d.SQL(`INSERT INTO schema_migrations (version, applied) VALUES ($1, {{now}})`),
+		m.Version); err != nil {
+		return d.wrap(err)
+	}
+	return d.wrap(tx.Commit())
 }

@@ -97,3 +97,18 @@ func TestList(t *testing.T) {
 		t.Error("Unlist({) succeeded, want an error")
 	}
 }
+
+func TestDialectSQL(t *testing.T) {
+	tests := []struct {
+		positional, want string
+	}{
+		{"$", "SELECT max(updated, $1) FROM t WHERE a = $12 COLLATE BINARY"},
+		{"?", "SELECT max(updated, ?1) FROM t WHERE a = ?12 COLLATE BINARY"},
+	}
+	for _, tt := range tests {
+		d := &Dialect{Words: map[string]string{"greatest": "max", "byte_order": "COLLATE BINARY"}, Positional: tt.positional}
+		if got := d.SQL("SELECT {{greatest}}(updated, $1) FROM t WHERE a = $12 {{byte_order}}"); got != tt.want {
+			t.Errorf("SQL with %q parameters = %q, want %q", tt.positional, got, tt.want)
+		}
+	}
+}

@@ -1,3 +1,9 @@
+-- The schema of every SQL backend. Words in double braces are the
+-- backend's spelling (Dialect.Words): {{int64}} a 64-bit integer,
+-- {{serial}} an integer key the database can allocate, {{json}} a JSON
+-- array of strings, {{cover}} the columns an index may carry for the
+-- lookups that read only the index.
+
 -- Feed state, one row per configured feed. Times are unix nanoseconds
 -- (UTC), 0 for the zero time: they round-trip exactly.
 CREATE TABLE feeds (
@@ -12,37 +18,37 @@ CREATE TABLE feeds (
 	http_status   INTEGER NOT NULL DEFAULT 0,
 	errors        INTEGER NOT NULL DEFAULT 0,
 	last_error    TEXT NOT NULL DEFAULT '',
-	last_fetch    BIGINT NOT NULL DEFAULT 0,
-	last_success  BIGINT NOT NULL DEFAULT 0,
-	next_poll     BIGINT NOT NULL DEFAULT 0
+	last_fetch    {{int64}} NOT NULL DEFAULT 0,
+	last_success  {{int64}} NOT NULL DEFAULT 0,
+	next_poll     {{int64}} NOT NULL DEFAULT 0
 );
 
 -- A story is a cluster of items; its keys and published time are those of
 -- its representative (earliest) item. uid never changes.
 CREATE TABLE stories (
-	id          BIGSERIAL PRIMARY KEY,
+	id          {{serial}} PRIMARY KEY,
 	uid         TEXT NOT NULL UNIQUE,
-	rep_item_id BIGINT,
-	published   BIGINT NOT NULL,
-	updated     BIGINT NOT NULL,
+	rep_item_id {{int64}},
+	published   {{int64}} NOT NULL,
+	updated     {{int64}} NOT NULL,
 	url_key     TEXT NOT NULL DEFAULT '',
 	title_key   TEXT NOT NULL DEFAULT '',
 	band0       INTEGER NOT NULL,
 	band1       INTEGER NOT NULL,
 	band2       INTEGER NOT NULL,
 	band3       INTEGER NOT NULL,
-	simhash     BIGINT NOT NULL -- the 64 bits as a signed integer
+	simhash     {{int64}} NOT NULL -- the 64 bits as a signed integer
 );
 CREATE INDEX stories_published ON stories (published DESC, id DESC);
-CREATE INDEX stories_band0 ON stories (band0, published);
-CREATE INDEX stories_band1 ON stories (band1, published);
-CREATE INDEX stories_band2 ON stories (band2, published);
-CREATE INDEX stories_band3 ON stories (band3, published);
-CREATE INDEX stories_title ON stories (title_key, published);
+CREATE INDEX stories_band0 ON stories (band0, published{{cover}});
+CREATE INDEX stories_band1 ON stories (band1, published{{cover}});
+CREATE INDEX stories_band2 ON stories (band2, published{{cover}});
+CREATE INDEX stories_band3 ON stories (band3, published{{cover}});
+CREATE INDEX stories_title ON stories (title_key, published{{cover}});
 
 CREATE TABLE items (
-	id         BIGSERIAL PRIMARY KEY,
-	story_id   BIGINT NOT NULL REFERENCES stories (id) DEFERRABLE INITIALLY DEFERRED,
+	id         {{serial}} PRIMARY KEY,
+	story_id   {{int64}} NOT NULL REFERENCES stories (id) DEFERRABLE INITIALLY DEFERRED,
 	feed_url   TEXT NOT NULL,
 	guid       TEXT NOT NULL,
 	url        TEXT NOT NULL DEFAULT '',
@@ -52,14 +58,14 @@ CREATE TABLE items (
 	content    TEXT NOT NULL DEFAULT '',
 	author     TEXT NOT NULL DEFAULT '',
 	lang       TEXT NOT NULL DEFAULT '',
-	categories JSONB,                      -- array of strings, NULL when empty
-	tags       JSONB,                      -- array of strings, NULL when empty
+	categories {{json}},                     -- NULL when empty
+	tags       {{json}},                     -- NULL when empty
 	hash       TEXT NOT NULL DEFAULT '',
 	title_key  TEXT NOT NULL DEFAULT '',
-	simhash    BIGINT NOT NULL DEFAULT 0,
-	published  BIGINT NOT NULL DEFAULT 0,
-	updated    BIGINT NOT NULL DEFAULT 0,
-	first_seen BIGINT NOT NULL DEFAULT 0,
+	simhash    {{int64}} NOT NULL DEFAULT 0,
+	published  {{int64}} NOT NULL DEFAULT 0,
+	updated    {{int64}} NOT NULL DEFAULT 0,
+	first_seen {{int64}} NOT NULL DEFAULT 0,
 	feed_title TEXT NOT NULL DEFAULT '',
 	UNIQUE (feed_url, guid)
 );
@@ -69,6 +75,6 @@ CREATE INDEX items_url_key ON items (url_key, published, id);
 -- One row: revision changes whenever a story is created or changed.
 CREATE TABLE meta (
 	id       INTEGER PRIMARY KEY CHECK (id = 1),
-	revision BIGINT NOT NULL
+	revision {{int64}} NOT NULL
 );
 INSERT INTO meta (id, revision) VALUES (1, 0);

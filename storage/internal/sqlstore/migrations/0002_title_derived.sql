@@ -1,3 +1,3 @@
 -- An item without a title of its own gets one derived from its text;
 -- title_derived says so (feeds.Item.TitleDerived).
-ALTER TABLE items ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN title_derived {{bool}} NOT NULL DEFAULT {{false}};

@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Dialect is what one SQL backend supplies to the code shared here: how
+// its SQL spells what the standard leaves open, and which of its errors
+// mean a full disk. Everything else (the schema, the queries, the story
+// algorithm, the readers and the migrator) is written once, here.
+type Dialect struct {
+	// Name prefixes every error ("sqlite", "postgres").
+	Name string
+
+	// Words spell the {{word}} placeholders of the schema and queries:
+	//
+	//	{{int64}}      a 64-bit integer column
+	//	{{serial}}     an integer key column the database can allocate
+	//	{{json}}       a column of a JSON array of strings
+	//	{{bool}}       a boolean column, {{false}} its false
+	//	{{cover}}      the columns a band or title index carries after published
+	//	{{greatest}}   the function of the greatest of its arguments
+	//	{{byte_order}} a COLLATE clause that sorts text by its bytes
+	//	{{guid_list}}  a query of the strings of the JSON array $2
+	//	{{item_id}}    the ID of a new item: $1, or the database's next if NULL
+	//	{{story_id}}   the story of a new item: $2, or the database's next if NULL
+	//	{{now}}        the current time, for schema_migrations.applied
+	//	{{applied}}    the type of schema_migrations.applied
+	Words map[string]string
+
+	// Positional is the prefix of numbered parameters: "$" (as the
+	// queries here are written) or "?" (SQLite's ?NNN).
+	Positional string
+
+	// StoryPage is the query of one page of stories (see StoriesQuery);
+	// PageArgs returns its arguments for a query.
+	StoryPage string
+	PageArgs  func(tag string, limit int) []any
+
+	// Classify returns err, or an error matching storage.ErrFull that
+	// wraps it when err says the disk or the database is full.
+	Classify func(err error) error
+
+	once     sync.Once
+	replacer *strings.Replacer
+}
+
+var numbered = regexp.MustCompile(`\$([0-9]+)`)
+
+// SQL returns q in the dialect: its {{words}} spelled out and its $N
+// parameters numbered the dialect's way.
+func (d *Dialect) SQL(q string) string {
+	d.once.Do(func() {
+		var pairs []string
+		for w, s := range d.Words {
+			pairs = append(pairs, "{{"+w+"}}", s)
+		}
+		d.replacer = strings.NewReplacer(pairs...)
+	})
+	q = d.replacer.Replace(q)
+	if d.Positional != "" && d.Positional != "$" {
+		q = numbered.ReplaceAllString(q, d.Positional+"$1")
+	}
+	return q
+}
+
+// wrap returns err classified by the dialect.
+func (d *Dialect) wrap(err error) error {
+	if err == nil || d.Classify == nil {
+		return err
+	}
+	return d.Classify(err)
+}
