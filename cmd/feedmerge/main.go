@@ -41,9 +41,11 @@ commands:
   run      poll feeds on schedule and serve the merged feed (the daemon)
   once     poll every feed once now, store, print a summary, exit
   check    validate the config file
-  export   write the merged feed to stdout
+  export   write the merged feed to stdout (-format opml: the configured feeds)
   status   print a table of feeds: state, last fetch, next poll, last error
   explain  show which story a stored item joined and why
+  import   add an OPML reading list's feeds to the config file
+  add      add one feed to the config file, found from a web page if need be
   demo     offline demo on built-in sample feeds served on loopback
   health   ask the running daemon's /healthz; exit 0 when it is healthy
 
@@ -75,6 +77,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		run = m.Explain
 	case "demo":
 		run = m.Demo
+	case "import":
+		run = m.Import
+	case "add":
+		run = m.Add
 	case "health":
 		run = m.Health
 	case "help", "-h", "-help", "--help":
