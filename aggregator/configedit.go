@@ -151,7 +151,7 @@ type itemStyle struct {
 	txtStyle yaml.Style
 }
 
-func (e *configEdit) add(root *yaml.Node, add []Feed) error {
+func (e *configEdit) add(root *yaml.Node, add []Feed) (err error) {
 	var m *yaml.Node
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		m = root.Content[0]
@@ -186,7 +186,9 @@ func (e *configEdit) add(root *yaml.Node, add []Feed) error {
 		}
 		return e.insert(key.Line, st, add)
 	case val.Kind == yaml.SequenceNode:
-		st = blockStyle(val, indent)
+		if st, err = e.blockStyle(val, indent); err != nil {
+			return err
+		}
 		limit := len(e.lines)
 		if i+2 < len(m.Content) {
 			limit = m.Content[i+2].Line - 1
@@ -223,15 +225,37 @@ func nestedIndent(m *yaml.Node) int {
 }
 
 // blockStyle returns how the block list seq writes its items.
-func blockStyle(seq *yaml.Node, indent int) itemStyle {
-	st := itemStyle{dash: seq.Column - 1, offset: 2, indent: indent, flowTags: true}
+func (e *configEdit) blockStyle(seq *yaml.Node, indent int) (itemStyle, error) {
+	st := itemStyle{dash: -1, offset: 2, indent: indent, flowTags: true}
+	// The first dash: at the list's position, or after an anchor or a
+	// tag, on the first line below it that is not a comment.
+	for n := seq.Line; n <= len(e.lines) && st.dash < 0; n++ {
+		l := e.lines[n-1]
+		if n == seq.Line {
+			if i := byteIndex(l, seq.Column); i >= 0 && strings.HasPrefix(l[i:], "-") && strings.TrimSpace(l[:i]) == "" {
+				st.dash = i
+			}
+			continue
+		}
+		if blankOrComment(l) {
+			continue
+		}
+		t := strings.TrimLeft(l, " ")
+		if !strings.HasPrefix(t, "-") {
+			break
+		}
+		st.dash = len(l) - len(t)
+	}
+	if st.dash < 0 {
+		return st, fmt.Errorf("line %d: cannot tell where the items of feeds start", seq.Line)
+	}
 	offsetSet, tagsSet, urlSet, txtSet := false, false, false, false
 	for _, it := range seq.Content {
 		if it.Kind != yaml.MappingNode || it.Style&yaml.FlowStyle != 0 {
 			continue
 		}
-		if !offsetSet && it.Column > seq.Column {
-			st.offset, offsetSet = it.Column-seq.Column, true
+		if l := e.lines[it.Line-1]; !offsetSet && len(l) > st.dash && l[st.dash] == '-' && it.Column-1 > st.dash {
+			st.offset, offsetSet = it.Column-1-st.dash, true
 		}
 		for j := 0; j+1 < len(it.Content); j += 2 {
 			v := it.Content[j+1]
@@ -251,7 +275,7 @@ func blockStyle(seq *yaml.Node, indent int) itemStyle {
 			}
 		}
 	}
-	return st
+	return st, nil
 }
 
 // quoted returns the quoting of style s, or 0 for plain (and block)

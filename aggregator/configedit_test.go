@@ -96,6 +96,18 @@ dedupe: {}
 			want: "# nothing yet\n\nfeeds:\n  - url: https://b.example/feed\n",
 		},
 		{
+			name: "anchored list, dash on its own line",
+			in:   "feeds: &all\n  -\n    url: https://a.example/rss.xml\n",
+			add:  []Feed{{URL: "https://b.example/feed"}},
+			want: "feeds: &all\n  -\n    url: https://a.example/rss.xml\n  - url: https://b.example/feed\n",
+		},
+		{
+			name: "document markers",
+			in:   "---\nfeeds:\n- url: https://a.example/rss.xml\n  # a comment\n...\n",
+			add:  []Feed{{URL: "https://b.example/feed"}},
+			want: "---\nfeeds:\n- url: https://a.example/rss.xml\n- url: https://b.example/feed\n  # a comment\n...\n",
+		},
+		{
 			name: "nothing to add",
 			in:   "feeds: []\n",
 			want: "feeds: []\n",
@@ -206,4 +218,33 @@ func TestCheckFeed(t *testing.T) {
 			t.Errorf("CheckFeed(%+v) = %v, want ok %v", tt.f, err, tt.ok)
 		}
 	}
+}
+
+// FuzzAddFeeds checks that AddFeeds never panics and, when it succeeds,
+// only adds lines: every line of the old text is still there, in order.
+func FuzzAddFeeds(f *testing.F) {
+	f.Add("feeds:\n  - url: https://a.example/x # c\n\n# end\n")
+	f.Add("feeds:\r\n-   url: 'https://a.example/x'\r\n    tags:\r\n    - x\r\n")
+	f.Add("feeds: &f\n  -\n    url: https://a.example/x\noutput:\n  title: T\n")
+	f.Add("# only a comment")
+	f.Add("feeds: []\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		add := []Feed{{URL: "https://new.example/feed", Title: "New: one", Tags: []string{"a", "b c"}}}
+		out, err := AddFeeds("c.yaml", []byte(in), add)
+		if err != nil || strings.Contains(strings.ReplaceAll(in, "\r\n", ""), "\r") {
+			return // old Mac line ends: YAML's lines are not ours, and the result check refuses
+		}
+		old := strings.Split(strings.ReplaceAll(in, "\r\n", "\n"), "\n")
+		i := 0
+		for _, l := range strings.Split(strings.ReplaceAll(string(out), "\r\n", "\n"), "\n") {
+			// A value cut from the feeds key (feeds: [] or feeds: ~)
+			// changes that one line.
+			if i < len(old) && (l == old[i] || strings.HasPrefix(old[i], "feeds:") && strings.HasPrefix(l, "feeds:")) {
+				i++
+			}
+		}
+		if i < len(old) && !(i == len(old)-1 && old[i] == "") {
+			t.Fatalf("old line %d %q is missing:\n%s", i+1, old[i], out)
+		}
+	})
 }
