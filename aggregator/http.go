@@ -24,7 +24,8 @@ var reservedPaths = []string{"/", "/healthz", "/metrics", "/status", "/status.js
 // Handler returns the HTTP handler of the service: the merged Atom feed at
 // output.path, the river page of the same stories at / (/?tag=T for the
 // stories of feeds tagged T), the status of every feed at /status and
-// /status.json, GET /healthz and GET /metrics (Prometheus). It follows
+// /status.json, the configured feeds as OPML at /feeds.opml, GET /healthz
+// and GET /metrics (Prometheus). It follows
 // configuration reloads.
 func (s *Service) Handler() http.Handler {
 	return &handler{s: s}
@@ -79,6 +80,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rh.ServeHTTP(w, r)
 	case "/status", "/status.json":
 		h.s.serveStatus(w, r, sv.cfg)
+	case "/feeds.opml":
+		feeds.ServeOPML(w, r, sv.cfg.Output.Title, OPMLFeeds(sv.cfg))
 	default:
 		http.NotFound(w, r)
 	}

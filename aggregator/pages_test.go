@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedmerge/feedmerge/aggregator"
+	"github.com/feedmerge/feedmerge/feeds"
 )
 
 // pagesService stores a syndicated story (two outlets, tagged asean and
@@ -120,6 +121,28 @@ func TestStatusPages(t *testing.T) {
 	for _, want := range []string{"outlet a", "outlet b", `class="state-ok"`, "<dt>stories</dt><dd>3</dd>", "<dt>items</dt><dd>4</dd>", aggregator.Version} {
 		if !strings.Contains(body, want) {
 			t.Errorf("status page lacks %q", want)
+		}
+	}
+}
+
+func TestFeedsOPML(t *testing.T) {
+	svc := pagesService(t)
+	rec := httptest.NewRecorder()
+	svc.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/feeds.opml", nil))
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/x-opml") {
+		t.Fatalf("GET /feeds.opml: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	list, err := feeds.ParseOPML(rec.Body.Bytes(), rec.Header().Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := svc.Config()
+	if len(list) != len(cfg.Feeds) {
+		t.Fatalf("%d feeds in the OPML, want %d", len(list), len(cfg.Feeds))
+	}
+	for i, f := range list {
+		if f.URL != cfg.Feeds[i].URL || strings.Join(f.Tags, ",") != strings.Join(cfg.Feeds[i].Tags, ",") {
+			t.Errorf("OPML feed %d = %+v, want %+v", i, f, cfg.Feeds[i])
 		}
 	}
 }
