@@ -104,7 +104,7 @@ func (m *metrics) poll(r Result) {
 		m.fetches.WithLabelValues(resultError).Inc()
 	}
 	if r.Outcome == OutcomeFetched || r.Outcome == OutcomeNotModified {
-		m.lastSuccess.Set(float64(time.Now().UnixNano()) / 1e9)
+		m.lastSuccess.Set(float64(r.At.UnixNano()) / 1e9)
 	}
 	m.itemsStored.Add(float64(r.New))
 }

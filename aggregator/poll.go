@@ -37,6 +37,7 @@ type Result struct {
 	Status   int       // HTTP status of the feed's response; 0 if none
 	Err      error     // why the poll failed or was skipped
 	NextPoll time.Time // when the feed is due again
+	At       time.Time // when the poll began
 	Took     time.Duration
 }
 
@@ -49,7 +50,7 @@ var errBusy = errors.New("already being polled")
 // at once: a concurrent call returns a skipped Result.
 func (s *Service) Poll(ctx context.Context, feedURL string, force bool) (res Result) {
 	start := s.now()
-	res = Result{URL: feedURL}
+	res = Result{URL: feedURL, At: start}
 	defer func() { s.metrics.poll(res) }()
 	st, ok := s.feed(feedURL)
 	if !ok {
@@ -88,7 +89,7 @@ func (s *Service) Poll(ctx context.Context, feedURL string, force bool) (res Res
 	}
 
 	res = s.poll(ctx, st, prev)
-	res.Took = s.now().Sub(start)
+	res.At, res.Took = start, s.now().Sub(start)
 	return res
 }
 

@@ -126,6 +126,7 @@ func (s *Service) Reload(cfg *Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fo.Now = s.now
+	do.Now = s.now
 	fo.Client = s.fetchOp.Client // set only by tests
 	if s.cfg != nil {
 		if s.cfg.Listen != cfg.Listen || s.cfg.DatabasePath() != cfg.DatabasePath() {

@@ -17,6 +17,9 @@ type Options struct {
 	Near      bool          // near-duplicate merging; exact GUID/URL dedupe is always on
 	Window    time.Duration // candidates are published within ±Window; 0 means DefaultWindow
 	Threshold float64       // confirm score (0 to 1) a candidate must reach; 0 means DefaultThreshold
+	// Now returns the current time, the publication time of an item
+	// with no dates at all; nil means time.Now.
+	Now func() time.Time
 }
 
 // Defaults.
@@ -63,6 +66,9 @@ func New(o Options) *Deduper {
 	}
 	if o.Threshold <= 0 {
 		o.Threshold = DefaultThreshold
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return &Deduper{opt: o}
 }
@@ -226,7 +232,7 @@ func (d *Deduper) assign(ctx context.Context, tx Lookup, it *storage.Item, expla
 		pub = it.FirstSeen
 	}
 	if pub.IsZero() {
-		pub = time.Now()
+		pub = d.opt.Now()
 	}
 	cands, err := tx.Candidates(ctx, k, pub.Add(-d.opt.Window), pub.Add(d.opt.Window))
 	if err != nil {
