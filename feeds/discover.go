@@ -28,7 +28,12 @@ func FeedLinks(page []byte, contentType, pageURL string) []FeedLink {
 	if err != nil || !base.IsAbs() {
 		base = nil
 	}
-	page = toUTF8(page, contentType)
+	return feedLinks(toUTF8(page, contentType), base)
+}
+
+// feedLinks returns the feeds a UTF-8 page links in its head, resolved
+// against base (which may be nil) and the page's <base href>.
+func feedLinks(page []byte, base *url.URL) []FeedLink {
 	var links []FeedLink
 	z := xhtml.NewTokenizer(bytes.NewReader(page))
 	for {

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
 	xhtml "golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // ErrNotFeed is the error Parse returns, wrapped, when the body is not an
@@ -135,8 +133,8 @@ func notFeed(body []byte, contentType string, base *url.URL) error {
 	if !looksHTML(body, contentType) {
 		return &notFeedError{what: "no RSS, Atom or JSON Feed document"}
 	}
-	if link := feedLink(body, base); link != "" {
-		return &notFeedError{what: "HTML page", link: link}
+	if links := feedLinks(body, base); len(links) > 0 {
+		return &notFeedError{what: "HTML page", link: links[0].URL}
 	}
 	return &notFeedError{what: "HTML page"}
 }
@@ -169,44 +167,6 @@ var feedTypes = map[string]bool{
 	"application/rss+xml":   true,
 	"application/atom+xml":  true,
 	"application/feed+json": true,
-}
-
-// feedLink returns the absolute URL of the first feed an HTML page
-// announces with <link rel="alternate" type="application/rss+xml" ...>
-// (or atom+xml, feed+json), honouring <base href>, or "".
-func feedLink(page []byte, base *url.URL) string {
-	z := xhtml.NewTokenizer(bytes.NewReader(page))
-	for {
-		switch z.Next() {
-		case xhtml.ErrorToken:
-			return ""
-		case xhtml.EndTagToken:
-			if name, _ := z.TagName(); atom.Lookup(name) == atom.Head {
-				return ""
-			}
-		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
-			tok := z.Token()
-			switch tok.DataAtom {
-			case atom.Body:
-				return ""
-			case atom.Base:
-				if href := attr(tok, "href"); href != "" {
-					if u, err := url.Parse(resolve(base, href)); err == nil && u.IsAbs() {
-						base = u
-					}
-				}
-			case atom.Link:
-				rels := strings.Fields(strings.ToLower(attr(tok, "rel")))
-				typ := strings.ToLower(strings.TrimSpace(attr(tok, "type")))
-				href := attr(tok, "href")
-				if href != "" && feedTypes[typ] && slices.Contains(rels, "alternate") {
-					if link := safeURL(base, href); link != "" {
-						return link
-					}
-				}
-			}
-		}
-	}
 }
 
 func attr(t xhtml.Token, key string) string {
