@@ -4,6 +4,7 @@
 //
 // Backends live in sub-packages: storage/sqlite (the default) and
 // storage/postgres (several instances on one database). storage/storagetest
-// is the conformance suite both run; storage/internal/sqlstore holds the
-// code they share (row scanning, column encodings, migration order).
+// is the conformance suite both run; storage/internal/sqlstore holds what
+// they share: the schema, the story algorithm and the readers, above a
+// small dialect each backend supplies.
 package storage

@@ -10,8 +10,11 @@
 // same story at once cannot both start a new story for it. Reads (View,
 // Stories, …) take no lock and see a consistent snapshot.
 //
-// Migrations are embedded and applied at Open under the session advisory
-// lock migrateLock, so instances starting together migrate once.
+// The schema, the story algorithm and the readers are storage/sqlite's
+// (storage/internal/sqlstore); this package supplies PostgreSQL's
+// spelling, its locks and its sequences. Migrations are applied at Open
+// under the session advisory lock migrateLock, so instances starting
+// together migrate once.
 package postgres
 
 import (
@@ -30,26 +33,21 @@ import (
 
 var _ storage.Store = (*DB)(nil)
 
-// dialect is PostgreSQL's spelling of the shared schema and queries.
+// dialect is PostgreSQL's spelling of the shared schema and queries:
+// sequences allocate the IDs of new rows.
 var dialect = &sqlstore.Dialect{
-	Name: "postgres",
-	Words: map[string]string{
-		"int64":      "BIGINT",
-		"serial":     "BIGSERIAL",
-		"json":       "JSONB",
-		"bool":       "BOOLEAN",
-		"false":      "false",
-		"cover":      "",
-		"greatest":   "greatest",
-		"byte_order": `COLLATE "C"`,
-		"guid_list":  "SELECT jsonb_array_elements_text($2::jsonb)",
-		"item_id":    "coalesce($1, nextval(pg_get_serial_sequence('items', 'id')))",
-		"story_id":   "coalesce($2, nextval(pg_get_serial_sequence('stories', 'id')))",
-		"now":        "now()",
-		"applied":    "TIMESTAMPTZ NOT NULL DEFAULT now()",
-	},
+	Name:       "postgres",
 	Positional: "$",
-	Classify:   wrap,
+	Words: map[string]string{
+		"int64": "BIGINT", "serial": "BIGSERIAL", "bool": "BOOLEAN", "false": "false", "json": "JSONB", "cover": "",
+		"applied": "TIMESTAMPTZ NOT NULL DEFAULT now()", "now": "now()",
+		"greatest": "greatest", "byte_order": `COLLATE "C"`, "guid_list": "SELECT jsonb_array_elements_text($2::jsonb)",
+		"item_id":  "coalesce($1, nextval(pg_get_serial_sequence('items', 'id')))",
+		"story_id": "coalesce($2, nextval(pg_get_serial_sequence('stories', 'id')))",
+	},
+	StoryPage: pageQuery,
+	PageArgs:  pageArgs,
+	Classify:  wrap,
 }
 
 // Advisory lock keys ("feedmerg" and "feedmigr" as big-endian int64).
@@ -58,19 +56,16 @@ const (
 	migrateLock int64 = 0x666565646d696772
 )
 
-var errClosed = errors.New("postgres: database is closed")
-
 // DB is a feedmerge store in a PostgreSQL database. It is safe for
 // concurrent use, also by several processes.
 type DB struct {
-	// Now returns the current time; nil means time.Now. It stamps a
-	// story's Updated when an item joins or changes it, and FirstSeen of
-	// new items that have none. Set it before the first call.
-	Now func() time.Time
+	// Reader answers View (in repeatable-read snapshots), Feed, Feeds,
+	// Stories, Revision and Stats, and holds Now; pgx prepares and
+	// caches each statement per connection on first use.
+	sqlstore.Reader
 
-	db *sql.DB
-
-	gate sqlstore.Gate // running calls; Close waits for them
+	db    *sql.DB
+	stmts *sqlstore.Statements
 }
 
 // Open connects to the database at url (postgres://…; a search_path
@@ -85,7 +80,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	sqldb.SetMaxOpenConns(16)
 	sqldb.SetMaxIdleConns(16)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{db: sqldb}
+	stmts := dialect.Statements()
+	db := &DB{db: sqldb, stmts: stmts, Reader: sqlstore.Reader{Dialect: dialect, Pool: sqldb, Stmts: stmts,
+		ReadTx: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}}}
 	if err := db.migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -108,30 +105,14 @@ func (db *DB) migrate(ctx context.Context) error {
 	return dialect.Migrate(ctx, conn)
 }
 
-func (db *DB) now() time.Time {
-	if db.Now != nil {
-		return db.Now()
-	}
-	return time.Now()
-}
-
-func (db *DB) enter() error {
-	if !db.gate.Enter() {
-		return errClosed
-	}
-	return nil
-}
-
-func (db *DB) leave() { db.gate.Leave() }
-
 // Update runs fn in one write transaction, committing when fn returns nil.
 // Write transactions of every instance run one at a time (see the package
 // documentation).
 func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
-	if err := db.enter(); err != nil {
+	if err := db.Enter(); err != nil {
 		return err
 	}
-	defer db.leave()
+	defer db.Leave()
 	sqltx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", wrap(err))
@@ -140,14 +121,12 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 	if _, err := sqltx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
 		return fmt.Errorf("postgres: lock for writing: %w", wrap(err))
 	}
-	t := &tx{tx: sqltx, now: db.now()}
+	t := &sqlstore.Tx{Dialect: dialect, Run: db.stmts.On(sqltx), Now: db.Time()}
 	if err := fn(t); err != nil {
 		return err
 	}
-	if t.dirty {
-		if _, err := sqltx.ExecContext(ctx, `UPDATE meta SET revision = revision + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("postgres: bump revision: %w", wrap(err))
-		}
+	if _, _, err := t.Finish(ctx); err != nil {
+		return err
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("postgres: commit: %w", wrap(err))
@@ -155,24 +134,9 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 	return nil
 }
 
-// View runs fn in a read-only repeatable-read transaction that is always
-// rolled back. Write methods of the Tx fail.
-func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
-	if err := db.enter(); err != nil {
-		return err
-	}
-	defer db.leave()
-	sqltx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", wrap(err))
-	}
-	defer sqltx.Rollback()
-	return fn(&tx{tx: sqltx, now: db.now()})
-}
-
 // Close waits for running calls and closes the connections.
 func (db *DB) Close() error {
-	if !db.gate.Close() {
+	if !db.Gate.Close() {
 		return nil
 	}
 	if err := db.db.Close(); err != nil {

@@ -45,26 +45,20 @@ import (
 
 var _ storage.Store = (*DB)(nil)
 
-// dialect is SQLite's spelling of the shared schema and queries.
-var dialect = &sqlstore.Dialect{
-	Name: "sqlite",
-	Words: map[string]string{
-		"int64":      "INTEGER",
-		"serial":     "INTEGER",
-		"json":       "TEXT",
-		"bool":       "INTEGER",
-		"false":      "0",
-		"cover":      ", rep_item_id",
+// dialect is SQLite's spelling of the shared schema and queries. SQLite
+// has one integer type and keeps JSON as text; its band and title
+// indexes carry rep_item_id, so that candidate lookups read the index
+// alone. The writer picks the IDs of new rows (write.go), so an insert
+// binds them.
+var dialect = &sqlstore.Dialect{Name: "sqlite", Positional: "?", Classify: wrap,
+	Words: map[string]string{"int64": "INTEGER", "serial": "INTEGER", "bool": "INTEGER", "false": "0", "json": "TEXT",
+		"cover": ", rep_item_id", "applied": "INTEGER NOT NULL",
+		"now":        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000",
 		"greatest":   "max",
 		"byte_order": "COLLATE BINARY",
 		"guid_list":  "SELECT value FROM json_each($2)",
-		"item_id":    "$1", // picked by the writer (tx.go)
-		"story_id":   "$2",
-		"now":        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000",
-		"applied":    "INTEGER NOT NULL",
-	},
-	Positional: "?",
-	Classify:   wrap,
+		"item_id":    "$1", "story_id": "$2"},
+	StoryPage: pageQuery, PageArgs: pageArgs,
 }
 
 // pragmas are applied to every connection.
@@ -85,15 +79,13 @@ const (
 	ckptCache  = "&_pragma=cache_size(-2000)"
 )
 
-// errClosed is returned by every method called after Close.
-var errClosed = errors.New("sqlite: database is closed")
-
 // DB is a feedmerge store in one SQLite file. It is safe for concurrent use.
 type DB struct {
-	// Now returns the current time; nil means time.Now. It stamps a
-	// story's Updated when an item joins or changes it, and FirstSeen of
-	// new items that have none. Set it before the first call.
-	Now func() time.Time
+	// Reader answers View, Feed, Feeds, Stories, Revision and Stats on
+	// the read-only connections, with statements prepared on them, and
+	// holds Now. Candidates of a View come from the window index where
+	// it can answer.
+	sqlstore.Reader
 
 	path     string
 	readOnly bool           // opened with OpenReadOnly: no writer
@@ -102,17 +94,13 @@ type DB struct {
 	wsem     chan struct{}  // held by the writer while it runs a transaction
 	queue    chan *writeReq // Update calls waiting for the writer
 	wrWG     sync.WaitGroup // the writer goroutine
-	read     *sql.DB        // read-only connections
 	ckpt     *sql.DB        // one connection for background checkpoints
 
 	kick   chan struct{} // a commit happened: checkpoint soon
 	stop   context.CancelFunc
 	ckptWG sync.WaitGroup
 
-	wstmts [numStmts]*sql.Stmt // prepared on wconn
-	rstmts [numStmts]*sql.Stmt // prepared on read
-
-	gate sqlstore.Gate // running calls; Close waits for them
+	wstmts *sqlstore.Statements // prepared on wconn
 
 	groupTime time.Duration // maxGroupTime; tests on a busy machine lengthen it
 
@@ -130,6 +118,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db := &DB{path: path, groupTime: maxGroupTime, wsem: make(chan struct{}, 1), kick: make(chan struct{}, 1), queue: make(chan *writeReq, maxGroup)}
+	db.Reader = sqlstore.Reader{Dialect: dialect, Stmts: dialect.Statements(), Index: db.window}
+	db.wstmts = dialect.Statements()
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
 	// the writer's path (see checkpointer).
@@ -150,14 +140,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+readCache+"&_pragma=query_only(1)")
+	db.Pool, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+readCache+"&_pragma=query_only(1)")
 	if err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
-	db.read.SetMaxOpenConns(n)
-	db.read.SetMaxIdleConns(n)
+	db.Pool.SetMaxOpenConns(n)
+	db.Pool.SetMaxIdleConns(n)
 	if db.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+ckptCache); err != nil {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -167,14 +157,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	for i, q := range queries {
-		if db.wstmts[i], err = db.wconn.PrepareContext(ctx, q); err == nil {
-			db.rstmts[i], err = db.read.PrepareContext(ctx, q)
-		}
-		if err != nil {
-			db.closeAll()
-			return nil, fmt.Errorf("sqlite: open %s: prepare %.40q: %w", path, q, err)
-		}
+	if err = db.wstmts.Prepare(ctx, db.wconn); err == nil {
+		err = db.Stmts.Prepare(ctx, db.Pool)
+	}
+	if err != nil {
+		db.closeAll()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	db.stop = cancel
@@ -219,6 +207,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: no database yet: %w", path, storage.ErrNotFound)
 	}
 	db := &DB{path: path, readOnly: true}
+	db.Reader = sqlstore.Reader{Dialect: dialect, Stmts: dialect.Statements(), Index: db.window}
 	dsn := "file:" + path + "?mode=ro&" + roPragmas + readCache
 	if errors.Is(syscall.Access(filepath.Dir(path), 2), syscall.EROFS) {
 		// Nothing can change a file on a read-only disk, and SQLite
@@ -226,21 +215,19 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		dsn += "&immutable=1"
 	}
 	var err error
-	if db.read, err = sql.Open("sqlite", dsn); err != nil {
+	if db.Pool, err = sql.Open("sqlite", dsn); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
-	db.read.SetMaxOpenConns(n)
-	db.read.SetMaxIdleConns(n)
-	if err := dialect.CheckSchema(ctx, db.read); err != nil {
-		db.read.Close()
+	db.Pool.SetMaxOpenConns(n)
+	db.Pool.SetMaxIdleConns(n)
+	if err := dialect.CheckSchema(ctx, db.Pool); err != nil {
+		db.Pool.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	for i, q := range queries {
-		if db.rstmts[i], err = db.read.PrepareContext(ctx, q); err != nil {
-			db.closeAll()
-			return nil, fmt.Errorf("sqlite: open %s: prepare %.40q: %w", path, q, err)
-		}
+	if err := db.Stmts.Prepare(ctx, db.Pool); err != nil {
+		db.closeAll()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return db, nil
 }
@@ -321,44 +308,10 @@ func (db *DB) checkpoint(ctx context.Context) int {
 	return frames
 }
 
-func (db *DB) now() time.Time {
-	if db.Now != nil {
-		return db.Now()
-	}
-	return time.Now()
-}
-
-// enter registers a running call; Close waits for it to leave.
-func (db *DB) enter() error {
-	if !db.gate.Enter() {
-		return errClosed
-	}
-	return nil
-}
-
-func (db *DB) leave() { db.gate.Leave() }
-
-// View runs fn in a read-only transaction that is always rolled back.
-// Write methods of the Tx fail.
-func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
-	if err := db.enter(); err != nil {
-		return err
-	}
-	defer db.leave()
-	sqltx, err := db.read.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", wrap(err))
-	}
-	t := &tx{db: db, tx: sqltx, ctx: ctx, stmts: &db.rstmts, now: db.now()}
-	defer t.close()
-	defer sqltx.Rollback()
-	return fn(t)
-}
-
 // Close waits for running calls, checkpoints the WAL into the database
 // file and closes it.
 func (db *DB) Close() error {
-	if !db.gate.Close() {
+	if !db.Gate.Close() {
 		return nil
 	}
 	if db.readOnly {
@@ -372,12 +325,7 @@ func (db *DB) Close() error {
 	db.stop()
 	db.ckptWG.Wait()
 	var errs []error
-	for i, s := range db.wstmts {
-		if s != nil {
-			errs = append(errs, s.Close())
-			db.wstmts[i] = nil
-		}
-	}
+	errs = append(errs, db.wstmts.Close())
 	errs = append(errs, db.wconn.Close())
 	// Refresh the planner's statistics where needed (cheap, bounded),
 	// then move the WAL into the database file.
@@ -395,16 +343,15 @@ func (db *DB) Close() error {
 
 func (db *DB) closeAll() error {
 	var errs []error
-	for _, s := range append(db.wstmts[:], db.rstmts[:]...) {
-		if s != nil {
-			errs = append(errs, s.Close())
-		}
+	if db.wstmts != nil {
+		errs = append(errs, db.wstmts.Close())
 	}
+	errs = append(errs, db.Stmts.Close())
 	if db.wconn != nil {
 		db.wconn.Close() // closed twice after Close: sql.ErrConnDone
 	}
-	if db.read != nil {
-		errs = append(errs, db.read.Close())
+	if db.Pool != nil {
+		errs = append(errs, db.Pool.Close())
 	}
 	if db.ckpt != nil {
 		errs = append(errs, db.ckpt.Close())

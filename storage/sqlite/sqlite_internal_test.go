@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 func openTest(t *testing.T) (*DB, string) {
@@ -29,7 +30,7 @@ func openTest(t *testing.T) (*DB, string) {
 // plan returns the EXPLAIN QUERY PLAN details of q.
 func plan(t *testing.T, db *DB, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+q, args...)
+	rows, err := db.Pool.Query("EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatalf("explain: %v", err)
 	}
@@ -62,15 +63,15 @@ func TestQueryPlans(t *testing.T) {
 		args  []any
 		want  []string // substrings of the plan
 	}{
-		{"Candidates", queries[stCandidates], []any{1, 2, 3, 4, "title 7", from, to},
+		{"Candidates", db.Stmts.SQL(sqlstore.StCandidates), []any{1, 2, 3, 4, "title 7", from, to},
 			[]string{"stories_band0", "stories_band1", "stories_band2", "stories_band3", "stories_title"}},
-		{"ItemsByURL", queries[stItemsByURL], []any{"example.org/7"}, []string{"items_url_key"}},
-		{"ItemsByGUID", queries[stItemsByGUID], []any{"https://feed3.example/rss", `["g1","g2"]`}, []string{"sqlite_autoindex_items_1 (feed_url=? AND guid=?)"}},
-		{"StoryRepItem", queries[stStoryRepItem], []any{7}, []string{"INTEGER PRIMARY KEY"}},
-		{"FirstItem", queries[stFirstItem], []any{7}, []string{"items_story"}},
-		{"Stories", storiesQuery, []any{nil, 100, ""}, []string{"stories_published"}},
-		{"Related", relatedQuery, []any{nil, 100, ""}, []string{"stories_published", "items_story"}},
-		{"StoriesByTag", storiesQuery, []any{"asean", 100, `"asean"`}, []string{"stories_published", "items_story"}},
+		{"ItemsByURL", db.Stmts.SQL(sqlstore.StItemsByURL), []any{"example.org/7"}, []string{"items_url_key"}},
+		{"ItemsByGUID", db.Stmts.SQL(sqlstore.StItemsByGUID), []any{"https://feed3.example/rss", `["g1","g2"]`}, []string{"sqlite_autoindex_items_1 (feed_url=? AND guid=?)"}},
+		{"StoryRepItem", db.Stmts.SQL(sqlstore.StStoryRepItem), []any{7}, []string{"INTEGER PRIMARY KEY"}},
+		{"FirstItem", db.Stmts.SQL(sqlstore.StFirstItem), []any{7}, []string{"items_story"}},
+		{"Stories", db.Stmts.SQL(sqlstore.StStories), []any{nil, 100, ""}, []string{"stories_published"}},
+		{"Related", db.Stmts.SQL(sqlstore.StRelated), []any{nil, 100, ""}, []string{"stories_published", "items_story"}},
+		{"StoriesByTag", db.Stmts.SQL(sqlstore.StStories), []any{"asean", 100, `"asean"`}, []string{"stories_published", "items_story"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"hash/fnv"
 	"math/bits"
 	"slices"
@@ -62,14 +60,6 @@ func (e *windowEntry) bucket(i int) uint16 {
 		return uint16(e.simhash >> (16 * i))
 	}
 	return uint16(e.title)
-}
-
-// windowChange is a story written by a transaction: its new keys, and
-// the simhash its representative had before (for a changed story).
-type windowChange struct {
-	entry   windowEntry
-	changed bool
-	oldHash uint64
 }
 
 type windowIndex struct {
@@ -157,7 +147,7 @@ func (w *windowIndex) kill(story int64, simhash uint64) {
 // apply records the changes a transaction committed, which moved the
 // store's revision to rev. A gap in revisions means another connection
 // committed too: the index is dropped, to be rebuilt when next needed.
-func (w *windowIndex) apply(changes []windowChange, rev int64, now time.Time) {
+func (w *windowIndex) apply(changes []sqlstore.StoryChange, rev int64, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.valid {
@@ -170,10 +160,10 @@ func (w *windowIndex) apply(changes []windowChange, rev int64, now time.Time) {
 	w.rev = rev
 	w.staleSince = time.Time{}
 	for _, c := range changes {
-		if c.changed {
-			w.kill(c.entry.story, c.oldHash)
+		if c.Changed {
+			w.kill(c.Story, c.OldHash)
 		}
-		w.add(c.entry, now.UnixNano())
+		w.add(windowEntry{story: c.Story, published: c.Published, simhash: c.SimHash, title: titleHash(c.Title)}, now.UnixNano())
 	}
 }
 
@@ -217,21 +207,21 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 // title with k and whose representative was published within [from, to],
 // for a snapshot at revision snap. ok is false when the index cannot
 // answer and the caller must ask SQL.
-func (w *windowIndex) lookup(t *tx, snap int64, k storage.Keys, from, to int64) (ids []int64, ok bool, err error) {
+func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, snap int64, k storage.Keys, from, to int64) (ids []int64, ok bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.valid || w.newest-w.from > int64(windowSpan+windowSlack) {
-		if err := w.build(t.ctx, t.tx, t.now); err != nil {
+		if err := w.build(ctx, tx, now); err != nil {
 			return nil, false, err
 		}
 	}
 	if snap > w.rev {
 		// Another connection committed what the index has not seen
 		// (or this process's commit is being applied right now).
-		now := time.Now()
+		wall := time.Now()
 		if w.staleSince.IsZero() {
-			w.staleSince = now
-		} else if now.Sub(w.staleSince) > staleAfter {
+			w.staleSince = wall
+		} else if wall.Sub(w.staleSince) > staleAfter {
 			w.valid = false
 		}
 		return nil, false, nil
@@ -274,43 +264,28 @@ func (w *windowIndex) match(k storage.Keys, from, to int64) []int64 {
 	return ids
 }
 
-// windowCandidates answers Candidates from the window index in the read
-// transaction t; ok is false when SQL must.
-func (t *tx) windowCandidates(k storage.Keys, from, to time.Time) (items []storage.Item, ok bool, err error) {
-	ctx := t.ctx
-	if t.snap == 0 {
-		if err := t.stmt(stRevision).QueryRowContext(ctx).Scan(&t.snap); err != nil {
+// windowLookup is the window index as the sqlstore.Index of one read
+// transaction.
+type windowLookup struct {
+	db   *DB
+	tx   *sql.Tx
+	now  time.Time
+	snap int64 // the transaction's revision plus one; 0 until read
+}
+
+// window returns the window index as the Index of the read transaction
+// tx, begun at now.
+func (db *DB) window(tx *sql.Tx, now time.Time) sqlstore.Index {
+	return &windowLookup{db: db, tx: tx, now: now}
+}
+
+// Stories implements sqlstore.Index.
+func (l *windowLookup) Stories(ctx context.Context, r *sqlstore.Runner, k storage.Keys, from, to int64) ([]int64, bool, error) {
+	if l.snap == 0 {
+		if err := r.QueryRow(ctx, sqlstore.StRevision).Scan(&l.snap); err != nil {
 			return nil, false, err
 		}
-		t.snap++ // 0 means not read yet; compared below as snap-1
+		l.snap++ // 0 means not read yet; compared below as snap-1
 	}
-	lo, hi := sqlstore.Nanos(from), sqlstore.Nanos(to)
-	ids, ok, err := t.db.win.lookup(t, t.snap-1, k, lo, hi)
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	for _, id := range ids {
-		it, err := sqlstore.ScanItem(t.stmt(stStoryRepItem).QueryRowContext(ctx, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // not in this snapshot, or no longer a representative
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		// The snapshot's representative must match as SQL would.
-		if p := sqlstore.Nanos(it.Published); p < lo || p > hi {
-			continue
-		}
-		if !k.Shares(it.Keys) {
-			continue
-		}
-		items = append(items, it)
-	}
-	slices.SortFunc(items, func(x, y storage.Item) int {
-		if c := x.Published.Compare(y.Published); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.ID, y.ID)
-	})
-	return items, true, nil
+	return l.db.win.lookup(ctx, l.tx, l.now, l.snap-1, k, from, to)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 var winBase = time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
@@ -66,16 +67,22 @@ func winGUIDs(items []storage.Item) []string {
 func compareWindow(t *testing.T, db *DB, r *rand.Rand, lookups int) (answered int) {
 	t.Helper()
 	err := db.View(t.Context(), func(stx storage.Tx) error {
-		tx := stx.(*tx)
+		tx := stx.(*sqlstore.Tx)
+		sqlTx := *tx
+		sqlTx.Index = nil // SQL indexes only
 		for range lookups {
 			k := winItem(r, 0, 0, time.Time{}).Keys
 			at := winBase.Add(-time.Duration(r.IntN(10*24)) * time.Hour)
 			from, to := at.Add(-72*time.Hour), at.Add(72*time.Hour)
-			want, err := tx.sqlCandidates(k, from, to)
+			want, err := sqlTx.Candidates(t.Context(), k, from, to)
 			if err != nil {
 				return err
 			}
-			got, ok, err := tx.windowCandidates(k, from, to)
+			_, ok, err := tx.Index.Stories(t.Context(), tx.Run, k, sqlstore.Nanos(from), sqlstore.Nanos(to))
+			if err != nil {
+				return err
+			}
+			got, err := tx.Candidates(t.Context(), k, from, to)
 			if err != nil {
 				return err
 			}
@@ -221,7 +228,7 @@ func TestWindowIndexBuildWithPoolBusy(t *testing.T) {
 	winPut(t, db, &a)
 	// Every connection of the pool is in a transaction before the first
 	// lookup builds the index.
-	n := db.read.Stats().MaxOpenConnections
+	n := db.Pool.Stats().MaxOpenConnections
 	var entered sync.WaitGroup
 	entered.Add(n)
 	var wg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
 // Group commit.
@@ -26,6 +27,14 @@ const (
 	maxGroup     = 32                    // calls committed together at most
 	maxGroupTime = 25 * time.Millisecond // no call is added to a group older than this
 )
+
+// tx is the writer's transaction: the shared story algorithm, on the
+// writer's connection, picking the IDs of new rows itself (only the
+// writer writes), and recording changed stories for the window index.
+type tx struct {
+	sqlstore.Tx
+	aborted error // the writer's transaction was lost; every call of its group fails
+}
 
 type writeReq struct {
 	ctx  context.Context
@@ -48,10 +57,10 @@ type writeResult struct {
 // driver, and every statement here is short); each Tx method fails once
 // ctx is done, which rolls the call back.
 func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
-	if err := db.enter(); err != nil {
+	if err := db.Enter(); err != nil {
 		return err
 	}
-	defer db.leave()
+	defer db.Leave()
 	if db.readOnly {
 		return fmt.Errorf("sqlite: %s is open read-only", db.path)
 	}
@@ -90,7 +99,7 @@ func (db *DB) group(first *writeReq) {
 		first.done <- writeResult{err: fmt.Errorf("sqlite: begin: %w", wrap(err))}
 		return
 	}
-	t := &tx{db: db, stmts: &db.wstmts, now: db.now()}
+	t := &tx{Tx: sqlstore.Tx{Dialect: dialect, Run: db.wstmts.On(nil), Now: db.Time(), PickIDs: true, Track: true}}
 	var ok []*writeReq // calls whose function succeeded
 	start := time.Now()
 	for n, req := 1, first; req != nil; n, req = n+1, db.next(n, start) {
@@ -105,11 +114,10 @@ func (db *DB) group(first *writeReq) {
 		}
 	}
 	var rev int64
+	changed := false
 	err := t.aborted
-	if err == nil && t.dirty {
-		if err = db.wstmts[stBump].QueryRowContext(bg).Scan(&rev); err != nil {
-			err = fmt.Errorf("sqlite: bump revision: %w", wrap(err))
-		}
+	if err == nil {
+		rev, changed, err = t.Finish(bg)
 	}
 	if err == nil {
 		if _, cerr := db.wconn.ExecContext(bg, `COMMIT`); cerr != nil {
@@ -118,8 +126,8 @@ func (db *DB) group(first *writeReq) {
 	}
 	if err != nil {
 		db.wconn.ExecContext(bg, `ROLLBACK`)
-	} else if t.dirty {
-		db.win.apply(t.changes, rev, t.now)
+	} else if changed {
+		db.win.apply(t.Changes, rev, t.Now)
 	}
 	for _, req := range ok {
 		req.done <- writeResult{err: err}
@@ -151,14 +159,14 @@ func (db *DB) run(t *tx, req *writeReq) (res writeResult) {
 		return writeResult{err: t.aborted}
 	}
 	saved := *t
-	t.ctx = context.WithoutCancel(req.ctx)
+	t.Ctx = context.WithoutCancel(req.ctx)
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
 				res = writeResult{panicked: true, panicVal: v}
 			}
 		}()
-		res.err = req.fn(t)
+		res.err = req.fn(&t.Tx)
 	}()
 	if res.err == nil && !res.panicked {
 		if _, err := db.wconn.ExecContext(bg, `RELEASE call`); err != nil {
@@ -168,9 +176,9 @@ func (db *DB) run(t *tx, req *writeReq) (res writeResult) {
 		return res
 	}
 	// Undo the call: its rows, and what t recorded of them.
-	changes := t.changes[:len(saved.changes)]
+	changes := t.Changes[:len(saved.Changes)]
 	*t = saved
-	t.changes = changes
+	t.Changes = changes
 	if _, err := db.wconn.ExecContext(bg, `ROLLBACK TO call`); err != nil {
 		t.aborted = errors.Join(res.err, fmt.Errorf("sqlite: transaction rolled back: %w", wrap(err)))
 		return res

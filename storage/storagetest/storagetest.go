@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(*testing.T, *harness)
 	}{
 		{"FeedRoundTrip", testFeedRoundTrip},
+		{"FeedsByteOrder", testFeedsByteOrder},
 		{"PutItemNew", testPutItemNew},
 		{"PutItemUnchanged", testPutItemUnchanged},
 		{"PutItemChanged", testPutItemChanged},
@@ -328,6 +329,33 @@ func checkFeed(t *testing.T, got, want storage.Feed) {
 	want.LastFetch, want.LastSuccess, want.NextPoll = time.Time{}, time.Time{}, time.Time{}
 	if got != want {
 		t.Errorf("feed = %+v\nwant %+v", got, want)
+	}
+}
+
+// testFeedsByteOrder checks that Feeds sorts URLs by their bytes, not by
+// a locale's rules (which fold case and skip punctuation).
+func testFeedsByteOrder(t *testing.T, h *harness) {
+	ctx := t.Context()
+	want := []string{"https://B.example/rss", "https://a-c.example/rss", "https://ab.example/rss",
+		"https://b.example/rss", "https://é.example/rss"}
+	h.update(func(tx storage.Tx) error {
+		for _, i := range []int{3, 1, 4, 0, 2} {
+			if err := tx.PutFeed(ctx, storage.Feed{URL: want[i]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	all, err := h.s.Feeds(ctx)
+	if err != nil {
+		t.Fatalf("Feeds: %v", err)
+	}
+	var got []string
+	for _, f := range all {
+		got = append(got, f.URL)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Feeds = %q, want %q", got, want)
 	}
 }
 

@@ -1,0 +1,343 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/feedmerge/feedmerge/storage"
+)
+
+// Tx implements storage.Tx on one SQL transaction, for every SQL
+// backend: the story algorithm (how an item joins or starts a story,
+// which copy represents it, when its Updated moves) is written here
+// once. A backend begins the transaction, locks what it must, builds a
+// Tx on it and, before committing, calls Finish.
+//
+// A Tx is a plain value: a backend that runs several calls in one
+// transaction (SQLite's savepoints) may copy it before a call and put the
+// copy back when the call is rolled back.
+type Tx struct {
+	Dialect *Dialect
+	Run     *Runner         // the statements, on the transaction
+	Ctx     context.Context // statements run on it when set, else on each call's ctx
+	Now     time.Time       // stamps Updated of changed stories and FirstSeen of new items
+
+	// PickIDs makes the Tx pick the IDs of new items and stories itself,
+	// one more than the largest stored, instead of leaving them to the
+	// database. Only a backend whose writes never run concurrently (one
+	// writer holding the database's write lock) may set it.
+	PickIDs bool
+
+	// Index, when set, answers Candidates from memory where it can.
+	Index Index
+
+	// Track makes the Tx record in Changes every story it creates or
+	// whose keys it changes, for a backend that keeps an index of them.
+	Track   bool
+	Changes []StoryChange
+
+	dirty               bool  // a story changed: the revision moves at Finish
+	nextItem, nextStory int64 // with PickIDs, the IDs the next new item and story get; 0 until read
+}
+
+// StoryChange is a story a Tx created or whose keys it changed.
+type StoryChange struct {
+	Story     int64
+	Published int64 // unix nanoseconds (Nanos)
+	SimHash   uint64
+	Title     string // title key
+	Changed   bool   // an existing story, whose SimHash was OldHash
+	OldHash   uint64
+}
+
+// Index answers candidate lookups from an index in memory.
+type Index interface {
+	// Stories returns the IDs of the stories that may have keys k shares
+	// and a representative published within [from, to] (unix
+	// nanoseconds) in the snapshot r reads, or ok false when the index
+	// cannot answer and the SQL indexes must.
+	Stories(ctx context.Context, r *Runner, k storage.Keys, from, to int64) (ids []int64, ok bool, err error)
+}
+
+var _ storage.Tx = (*Tx)(nil)
+
+// ctx returns the context statements of a call with ctx run on.
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.Ctx != nil {
+		return t.Ctx
+	}
+	return ctx
+}
+
+// Finish bumps the store's revision if a story changed, and returns it
+// (0 if nothing changed). The backend commits after it.
+func (t *Tx) Finish(ctx context.Context) (rev int64, changed bool, err error) {
+	if !t.dirty {
+		return 0, false, nil
+	}
+	if err := t.Run.QueryRow(t.ctx(ctx), StBump).Scan(&rev); err != nil {
+		return 0, false, t.Dialect.errorf(err, "bump revision")
+	}
+	return rev, true, nil
+}
+
+// PutFeed implements storage.Tx.
+func (t *Tx) PutFeed(ctx context.Context, f storage.Feed) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: save feed %s: %w", t.Dialect.Name, f.URL, err)
+	}
+	if f.URL == "" {
+		return fmt.Errorf("%s: save feed: empty URL", t.Dialect.Name)
+	}
+	if _, err := t.Run.Exec(t.ctx(ctx), StPutFeed, FeedArgs(f)...); err != nil {
+		return t.Dialect.errorf(err, "save feed %s", f.URL)
+	}
+	return nil
+}
+
+// ItemsByGUID implements storage.Tx.
+func (t *Tx) ItemsByGUID(ctx context.Context, feedURL string, guids []string) (map[string]storage.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: items of %s: %w", t.Dialect.Name, feedURL, err)
+	}
+	list, err := GUIDList(guids)
+	if err != nil {
+		return nil, fmt.Errorf("%s: items of %s: %w", t.Dialect.Name, feedURL, err)
+	}
+	items, err := ByGUID(t.Run.Query(t.ctx(ctx), StItemsByGUID, feedURL, list))
+	if err != nil {
+		return nil, t.Dialect.errorf(err, "items of %s", feedURL)
+	}
+	return items, nil
+}
+
+// ItemsByURL implements storage.Tx.
+func (t *Tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: items by URL %s: %w", t.Dialect.Name, canonicalURL, err)
+	}
+	if canonicalURL == "" {
+		return nil, nil
+	}
+	items, err := Items(t.Run.Query(t.ctx(ctx), StItemsByURL, canonicalURL))
+	if err != nil {
+		return nil, t.Dialect.errorf(err, "items by URL %s", canonicalURL)
+	}
+	return items, nil
+}
+
+// Candidates implements storage.Tx: from the Index where it answers, else
+// from the stories' band and title indexes.
+func (t *Tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: candidates for %q: %w", t.Dialect.Name, k.Title, err)
+	}
+	ctx = t.ctx(ctx)
+	var items []storage.Item
+	ok := false
+	var err error
+	if t.Index != nil {
+		items, ok, err = t.indexCandidates(ctx, k, from, to)
+	}
+	if !ok && err == nil {
+		items, err = t.sqlCandidates(ctx, k, from, to)
+	}
+	if err != nil {
+		return nil, t.Dialect.errorf(err, "candidates for %q", k.Title)
+	}
+	return items, nil
+}
+
+// sqlCandidates looks candidates up in the stories' band and title
+// indexes.
+func (t *Tx) sqlCandidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+	b := k.Bands()
+	var title sql.NullString // NULL matches no story: an empty title key is no evidence
+	if k.Title != "" {
+		title = sql.NullString{String: k.Title, Valid: true}
+	}
+	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(from), Nanos(to)))
+	return Sharing(items, k), err
+}
+
+// indexCandidates answers Candidates from t.Index, reading only the
+// representatives of the stories it returns; ok is false when SQL must.
+func (t *Tx) indexCandidates(ctx context.Context, k storage.Keys, from, to time.Time) (items []storage.Item, ok bool, err error) {
+	lo, hi := Nanos(from), Nanos(to)
+	ids, ok, err := t.Index.Stories(ctx, t.Run, k, lo, hi)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	for _, id := range ids {
+		it, err := ScanItem(t.Run.QueryRow(ctx, StStoryRepItem, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not in this snapshot, or no longer a representative
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		// The snapshot's representative must match as SQL would.
+		if p := Nanos(it.Published); p < lo || p > hi {
+			continue
+		}
+		if !k.Shares(it.Keys) {
+			continue
+		}
+		items = append(items, it)
+	}
+	slices.SortFunc(items, func(x, y storage.Item) int {
+		if c := x.Published.Compare(y.Published); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	return items, true, nil
+}
+
+// PutItem implements storage.Tx.
+func (t *Tx) PutItem(ctx context.Context, it *storage.Item) (bool, error) {
+	if it.FeedURL == "" || it.GUID == "" {
+		return false, fmt.Errorf("%s: save item %q of %q: empty feed URL or GUID", t.Dialect.Name, it.GUID, it.FeedURL)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%s: save item %s: %w", t.Dialect.Name, it.GUID, err)
+	}
+	changed, err := t.putItem(t.ctx(ctx), it)
+	if err != nil {
+		return false, t.Dialect.errorf(err, "save item %s", it.GUID)
+	}
+	return changed, nil
+}
+
+// putItem stores it. New items are the common case: it is inserted
+// first, and looked up only if its feed already has its GUID. The item
+// goes in before its story (the foreign key is checked at commit; a
+// failed call is rolled back whole).
+func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
+	if it.FirstSeen.IsZero() {
+		it.FirstSeen = t.Now
+	}
+	var id, sid sql.NullInt64 // NULL: the database's next
+	if it.StoryID != 0 {
+		sid = sql.NullInt64{Int64: it.StoryID, Valid: true}
+	}
+	if t.PickIDs {
+		if t.nextItem == 0 {
+			if err := t.Run.QueryRow(ctx, StNextIDs).Scan(&t.nextItem, &t.nextStory); err != nil {
+				return false, fmt.Errorf("next IDs: %w", err)
+			}
+		}
+		id = sql.NullInt64{Int64: t.nextItem, Valid: true}
+		if it.StoryID == 0 {
+			sid = sql.NullInt64{Int64: t.nextStory, Valid: true}
+		}
+	}
+	var storyID int64
+	err := t.Run.QueryRow(ctx, StInsertItem, id, sid, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
+		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
+		Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived).Scan(&it.ID, &storyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t.stored(ctx, it)
+	}
+	if err != nil {
+		return false, err
+	}
+	if t.PickIDs {
+		t.nextItem++
+	}
+	t.dirty = true
+	pub := Nanos(it.Published)
+	b := it.Keys.Bands()
+	if it.StoryID == 0 {
+		_, err := t.Run.Exec(ctx, StInsertStory, storyID, it.ID, storage.StoryUID(it.FeedURL, it.GUID),
+			pub, max(pub, Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
+		if err != nil {
+			return false, fmt.Errorf("new story: %w", err)
+		}
+		if t.PickIDs {
+			t.nextStory++
+		}
+		it.StoryID = storyID
+		t.track(StoryChange{Story: storyID, Published: pub, SimHash: it.Keys.SimHash, Title: it.Keys.Title})
+		return true, nil
+	}
+	upd := max(pub, Nanos(it.Updated), Nanos(t.Now))
+	var spub, shash int64
+	err = t.Run.QueryRow(ctx, StStoryTouch, upd, it.StoryID).Scan(&spub, &shash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("story %d: %w", it.StoryID, storage.ErrNotFound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+	}
+	if pub < spub {
+		// An earlier copy represents the story from now on.
+		_, err = t.Run.Exec(ctx, StStoryRep, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
+			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID)
+		if err != nil {
+			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
+		}
+		t.track(StoryChange{Story: it.StoryID, Published: pub, SimHash: it.Keys.SimHash, Title: it.Keys.Title,
+			Changed: true, OldHash: uint64(shash)})
+	}
+	return true, nil
+}
+
+// stored handles PutItem of an item the feed already has: unchanged, or
+// rewritten in place in its story.
+func (t *Tx) stored(ctx context.Context, it *storage.Item) (bool, error) {
+	var id, storyID, firstSeen int64
+	var hash string
+	err := t.Run.QueryRow(ctx, StItemState, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
+	if err != nil {
+		return false, fmt.Errorf("stored item: %w", err)
+	}
+	it.ID, it.StoryID, it.FirstSeen = id, storyID, Time(firstSeen)
+	if hash == it.Hash {
+		return false, nil
+	}
+	return true, t.change(ctx, it)
+}
+
+// change rewrites the stored item it.ID in place and makes the story's
+// earliest item its representative again.
+func (t *Tx) change(ctx context.Context, it *storage.Item) error {
+	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
+		it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash, it.Keys.Title,
+		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), it.FeedTitle, it.TitleDerived, it.ID)
+	if err != nil {
+		return err
+	}
+	var rep, pub, simhash int64
+	var urlKey, titleKey string
+	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash); err != nil {
+		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
+	}
+	var spub, supd, shash int64
+	if err := t.Run.QueryRow(ctx, StStory, it.StoryID).Scan(&spub, &supd, &shash); err != nil {
+		return fmt.Errorf("story %d: %w", it.StoryID, err)
+	}
+	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
+	upd := max(supd, Nanos(it.Published), Nanos(it.Updated), Nanos(t.Now))
+	if _, err := t.Run.Exec(ctx, StStoryRep, rep, pub, upd, urlKey, titleKey,
+		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
+		return fmt.Errorf("update story %d: %w", it.StoryID, err)
+	}
+	t.track(StoryChange{Story: it.StoryID, Published: pub, SimHash: uint64(simhash), Title: titleKey,
+		Changed: true, OldHash: uint64(shash)})
+	t.dirty = true
+	return nil
+}
+
+// track records a story change when the backend asked for them.
+func (t *Tx) track(c StoryChange) {
+	if t.Track {
+		t.Changes = append(t.Changes, c)
+	}
+}
