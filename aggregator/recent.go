@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/feedmerge/feedmerge/aggregator/dedupe"
 	"github.com/feedmerge/feedmerge/storage"
@@ -167,12 +166,12 @@ func (r *recentLookup) ItemsByURL(_ context.Context, u string) ([]storage.Item, 
 	return out, nil
 }
 
-func (r *recentLookup) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+func (r *recentLookup) Candidates(_ context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
 	var hits []int32
-	if k.Title != "" {
-		hits = append(hits, r.byTitle[k.Title]...)
+	if q.Title != "" {
+		hits = append(hits, r.byTitle[q.Title]...)
 	}
-	for i, b := range k.Bands() {
+	for i, b := range q.Bands() {
 		hits = append(hits, r.byBand[i][b]...)
 	}
 	if len(hits) == 0 {
@@ -183,7 +182,7 @@ func (r *recentLookup) Candidates(_ context.Context, k storage.Keys, from, to ti
 	var out []storage.Item
 	for _, n := range hits {
 		c := &r.items[n].item
-		if c.Published.Before(from) || c.Published.After(to) || !k.Shares(c.Keys) {
+		if !q.Matches(c.Keys, c.Published) {
 			continue
 		}
 		out = append(out, *c)

@@ -67,11 +67,10 @@ type Tx interface {
 	// canonicalURL, oldest first.
 	ItemsByURL(ctx context.Context, canonicalURL string) ([]Item, error)
 
-	// Candidates returns the representative item of every story whose
-	// representative was published within [from, to] and whose keys
-	// k.Shares. It uses indexes only: its cost does not grow with the
-	// number of stories.
-	Candidates(ctx context.Context, k Keys, from, to time.Time) ([]Item, error)
+	// Candidates returns the representative item of every story that
+	// matches q (CandidateQuery.Matches), oldest first. It uses indexes
+	// only: its cost does not grow with the number of stories.
+	Candidates(ctx context.Context, q CandidateQuery) ([]Item, error)
 
 	// PutItem inserts it, or updates the stored item with the same
 	// (FeedURL, GUID) in place when its Hash differs (keeping its story).
@@ -119,34 +118,54 @@ type Keys struct {
 	SimHash uint64 // 64-bit SimHash of the normalised lead text
 }
 
-// MaxBandDistance is how many of its 64 bits a SimHash found through a
-// shared band may differ in for the story to be a candidate. Copies of
-// one story differ in a handful of bits; two unrelated texts that share
-// one 16-bit band differ in about 24 of the other 48, and in at most 16
-// about once in a hundred. Found through the index, such stories would
-// each cost a row read and a comparison.
-const MaxBandDistance = 16
-
-// Shares reports whether a story whose representative has keys c is a
-// candidate for an item with keys k: the same non-empty title key, or a
-// 16-bit SimHash band in common and at most MaxBandDistance bits apart.
-func (k Keys) Shares(c Keys) bool {
-	if k.Title != "" && c.Title == k.Title {
-		return true
-	}
-	kb, cb := k.Bands(), c.Bands()
-	return (kb[0] == cb[0] || kb[1] == cb[1] || kb[2] == cb[2] || kb[3] == cb[3]) &&
-		bits.OnesCount64(k.SimHash^c.SimHash) <= MaxBandDistance
-}
-
 // Bands splits the SimHash into four 16-bit bands, the indexed columns of
 // candidate lookup.
-func (k Keys) Bands() [4]int64 {
+func (k Keys) Bands() [4]int64 { return bands(k.SimHash) }
+
+func bands(simhash uint64) [4]int64 {
 	var b [4]int64
 	for i := range b {
-		b[i] = int64(k.SimHash >> (16 * i) & 0xffff)
+		b[i] = int64(simhash >> (16 * i) & 0xffff)
 	}
 	return b
+}
+
+// CandidateQuery asks Tx.Candidates for the stories an item may belong
+// to, by keys alone. Which keys to ask with, how far apart copies may be
+// and the window are the caller's (the aggregator's dedupe); a store
+// answers the query from its indexes: one per band and one by title key,
+// each within the window.
+type CandidateQuery struct {
+	Title       string    // a title key; empty matches no story
+	SimHash     uint64    // found through its four 16-bit bands (Keys.Bands)
+	MaxDistance int       // how many of the 64 bits a story found through a band may differ in
+	From, To    time.Time // the representative was published within [From, To]
+}
+
+// Bands returns the four 16-bit bands of q.SimHash.
+func (q CandidateQuery) Bands() [4]int64 { return bands(q.SimHash) }
+
+// Matches reports whether a story whose representative has keys c and
+// was published at pub matches q: published within [From, To], and
+// either with title key Title or sharing a band of SimHash and at most
+// MaxDistance bits from it. Every implementation of Candidates applies
+// q by it.
+func (q CandidateQuery) Matches(c Keys, pub time.Time) bool {
+	if pub.Before(q.From) || pub.After(q.To) {
+		return false
+	}
+	if q.Title != "" && c.Title == q.Title {
+		return true
+	}
+	return q.Near(c.SimHash)
+}
+
+// Near reports whether simhash shares a band with q.SimHash and differs
+// from it in at most MaxDistance bits.
+func (q CandidateQuery) Near(simhash uint64) bool {
+	qb, cb := bands(q.SimHash), bands(simhash)
+	return (qb[0] == cb[0] || qb[1] == cb[1] || qb[2] == cb[2] || qb[3] == cb[3]) &&
+		bits.OnesCount64(q.SimHash^simhash) <= q.MaxDistance
 }
 
 // Item is a stored copy of one feed entry.

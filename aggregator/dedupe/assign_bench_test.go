@@ -303,7 +303,7 @@ func benchAssign(b *testing.B, v *vocab, dir string, n int, step time.Duration, 
 		// Candidates per item, outside the timing.
 		for _, it := range probes[:200] {
 			it.Keys = d.Keys(&it.Item)
-			c, err := tx.Candidates(ctx, it.Keys, it.Published.Add(-dedupe.DefaultWindow), it.Published.Add(dedupe.DefaultWindow))
+			c, err := tx.Candidates(ctx, d.Query(it.Keys, it.Published))
 			if err != nil {
 				return err
 			}

@@ -36,15 +36,32 @@ func DefaultOptions() Options {
 
 // Lookup is what assigning an item to a story reads from a store: the
 // items with a canonical URL, and the representatives of the stories
-// whose keys an item's keys share, within a publication window. A
-// storage.Tx is one; so is an index of items stored moments ago.
+// that match a candidate query. A storage.Tx is one; so is an index of
+// items stored moments ago.
 type Lookup interface {
 	// ItemsByURL returns every item whose canonical URL is
 	// canonicalURL, oldest first.
 	ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Item, error)
-	// Candidates returns the representative item of every story
-	// published within [from, to] whose keys k.Shares.
-	Candidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error)
+	// Candidates returns the representative item of every story that
+	// matches q (storage.CandidateQuery.Matches).
+	Candidates(ctx context.Context, q storage.CandidateQuery) ([]storage.Item, error)
+}
+
+// MaxBandDistance is how many of its 64 bits a SimHash found through a
+// shared band may differ in for the story to be a candidate. Copies of
+// one story differ in a handful of bits; two unrelated texts that share
+// one 16-bit band differ in about 24 of the other 48, and in at most 16
+// about once in a hundred. Found through the index, such stories would
+// each cost a row read and a comparison.
+const MaxBandDistance = 16
+
+// Query returns the candidate query of an item with keys k published at
+// pub: the stories published within the window around pub whose
+// representative has the same non-empty title key, or shares a 16-bit
+// SimHash band with k and is at most MaxBandDistance bits apart.
+func (d *Deduper) Query(k storage.Keys, pub time.Time) storage.CandidateQuery {
+	return storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, MaxDistance: MaxBandDistance,
+		From: pub.Add(-d.opt.Window), To: pub.Add(d.opt.Window)}
 }
 
 var _ Lookup = storage.Tx(nil)
@@ -234,7 +251,7 @@ func (d *Deduper) assign(ctx context.Context, tx Lookup, it *storage.Item, expla
 	if pub.IsZero() {
 		pub = d.opt.Now()
 	}
-	cands, err := tx.Candidates(ctx, k, pub.Add(-d.opt.Window), pub.Add(d.opt.Window))
+	cands, err := tx.Candidates(ctx, d.Query(k, pub))
 	if err != nil {
 		return Decision{}, nil, fmt.Errorf("dedupe: candidates of %s: %w", it.URL, err)
 	}

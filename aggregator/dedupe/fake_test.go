@@ -3,7 +3,6 @@ package dedupe
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
 )
@@ -47,14 +46,10 @@ func (tx *fakeTx) ItemsByURL(_ context.Context, u string) ([]storage.Item, error
 	return out, nil
 }
 
-func (tx *fakeTx) Candidates(_ context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+func (tx *fakeTx) Candidates(_ context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
 	var out []storage.Item
 	for _, i := range tx.rep {
-		r := tx.items[i]
-		if r.Published.Before(from) || r.Published.After(to) {
-			continue
-		}
-		if k.Shares(r.Keys) {
+		if r := tx.items[i]; q.Matches(r.Keys, r.Published) {
 			out = append(out, r)
 		}
 	}

@@ -101,7 +101,8 @@ func TestInstances(t *testing.T) {
 				err := db.Update(t.Context(), func(tx storage.Tx) error {
 					keys := storage.Keys{Title: fmt.Sprintf("story %d", s), SimHash: uint64(s+1) * 0x0101010101010101}
 					pub := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(s) * time.Hour)
-					c, err := tx.Candidates(t.Context(), keys, pub.Add(-time.Hour), pub.Add(time.Hour))
+					c, err := tx.Candidates(t.Context(), storage.CandidateQuery{Title: keys.Title, SimHash: keys.SimHash,
+						MaxDistance: 16, From: pub.Add(-time.Hour), To: pub.Add(time.Hour)})
 					if err != nil {
 						return err
 					}

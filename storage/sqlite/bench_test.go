@@ -139,7 +139,7 @@ func BenchmarkCandidates(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				k, pub := keys[i%len(keys)], pubs[i%len(keys)]
 				err := db.View(b.Context(), func(tx storage.Tx) error {
-					c, err := tx.Candidates(b.Context(), k, pub.Add(-72*time.Hour), pub.Add(72*time.Hour))
+					c, err := tx.Candidates(b.Context(), query(k, pub.Add(-72*time.Hour), pub.Add(72*time.Hour)))
 					found += len(c)
 					return err
 				})

@@ -203,11 +203,10 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 	return nil
 }
 
-// lookup returns the IDs of the stories whose keys share a band or the
-// title with k and whose representative was published within [from, to],
-// for a snapshot at revision snap. ok is false when the index cannot
-// answer and the caller must ask SQL.
-func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, snap int64, k storage.Keys, from, to int64) (ids []int64, ok bool, err error) {
+// lookup returns the IDs of the stories that match q by the keys the
+// index holds, for a snapshot at revision snap. ok is false when the
+// index cannot answer and the caller must ask SQL.
+func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, snap int64, q storage.CandidateQuery) (ids []int64, ok bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.valid || w.newest-w.from > int64(windowSpan+windowSlack) {
@@ -226,22 +225,24 @@ func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, sna
 		}
 		return nil, false, nil
 	}
+	from, to := sqlstore.Nanos(q.From), sqlstore.Nanos(q.To)
 	if from < w.from {
 		return nil, false, nil
 	}
-	return w.match(k, from, to), true, nil
+	return w.match(q, from, to), true, nil
 }
 
-// match returns the IDs of the live stories that share a band or the
-// title with k and were published within [from, to]; the caller holds
-// w.mu.
-func (w *windowIndex) match(k storage.Keys, from, to int64) []int64 {
+// match returns the IDs of the live stories that have the title hash of
+// q.Title, or share a band of q.SimHash and are within q.MaxDistance of
+// it, and were published within [from, to]; the caller holds w.mu.
+// Stories too far are dropped here, before their rows are read.
+func (w *windowIndex) match(q storage.CandidateQuery, from, to int64) []int64 {
 	var ids []int64
-	th := titleHash(k.Title)
+	th := titleHash(q.Title)
 	for i := range numWinKeys {
 		var b uint16
 		if i < 4 {
-			b = uint16(k.SimHash >> (16 * i))
+			b = uint16(q.SimHash >> (16 * i))
 		} else if th == 0 {
 			continue
 		} else {
@@ -253,7 +254,7 @@ func (w *windowIndex) match(k storage.Keys, from, to int64) []int64 {
 			if e.dead || e.published < from || e.published > to || i == 4 && e.title != th {
 				continue
 			}
-			if i < 4 && bits.OnesCount64(e.simhash^k.SimHash) > storage.MaxBandDistance {
+			if i < 4 && bits.OnesCount64(e.simhash^q.SimHash) > q.MaxDistance {
 				continue
 			}
 			if !slices.Contains(ids, e.story) {
@@ -280,12 +281,12 @@ func (db *DB) window(tx *sql.Tx, now time.Time) sqlstore.Index {
 }
 
 // Stories implements sqlstore.Index.
-func (l *windowLookup) Stories(ctx context.Context, r *sqlstore.Runner, k storage.Keys, from, to int64) ([]int64, bool, error) {
+func (l *windowLookup) Stories(ctx context.Context, r *sqlstore.Runner, q storage.CandidateQuery) ([]int64, bool, error) {
 	if l.snap == 0 {
 		if err := r.QueryRow(ctx, sqlstore.StRevision).Scan(&l.snap); err != nil {
 			return nil, false, err
 		}
 		l.snap++ // 0 means not read yet; compared below as snap-1
 	}
-	return l.db.win.lookup(ctx, l.tx, l.now, l.snap-1, k, from, to)
+	return l.db.win.lookup(ctx, l.tx, l.now, l.snap-1, q)
 }

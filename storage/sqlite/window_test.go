@@ -61,6 +61,15 @@ func winGUIDs(items []storage.Item) []string {
 	return g
 }
 
+// maxDistance is the MaxDistance of the tests' candidate queries, the
+// aggregator's.
+const maxDistance = 16
+
+// query returns the candidate query of keys k within [from, to].
+func query(k storage.Keys, from, to time.Time) storage.CandidateQuery {
+	return storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, MaxDistance: maxDistance, From: from, To: to}
+}
+
 // compareWindow checks that the window index and the SQL indexes return
 // the same candidates for random keys and windows, and returns how many
 // lookups the index answered.
@@ -74,15 +83,15 @@ func compareWindow(t *testing.T, db *DB, r *rand.Rand, lookups int) (answered in
 			k := winItem(r, 0, 0, time.Time{}).Keys
 			at := winBase.Add(-time.Duration(r.IntN(10*24)) * time.Hour)
 			from, to := at.Add(-72*time.Hour), at.Add(72*time.Hour)
-			want, err := sqlTx.Candidates(t.Context(), k, from, to)
+			want, err := sqlTx.Candidates(t.Context(), query(k, from, to))
 			if err != nil {
 				return err
 			}
-			_, ok, err := tx.Index.Stories(t.Context(), tx.Run, k, sqlstore.Nanos(from), sqlstore.Nanos(to))
+			_, ok, err := tx.Index.Stories(t.Context(), tx.Run, query(k, from, to))
 			if err != nil {
 				return err
 			}
-			got, err := tx.Candidates(t.Context(), k, from, to)
+			got, err := tx.Candidates(t.Context(), query(k, from, to))
 			if err != nil {
 				return err
 			}
@@ -154,7 +163,7 @@ func TestWindowIndexSeesOtherWriters(t *testing.T) {
 		var got []storage.Item
 		err := db.View(t.Context(), func(tx storage.Tx) error {
 			var err error
-			got, err = tx.Candidates(t.Context(), a.Keys, winBase.Add(-72*time.Hour), winBase)
+			got, err = tx.Candidates(t.Context(), query(a.Keys, winBase.Add(-72*time.Hour), winBase))
 			return err
 		})
 		if err != nil {
@@ -238,7 +247,7 @@ func TestWindowIndexBuildWithPoolBusy(t *testing.T) {
 			errs <- db.View(t.Context(), func(tx storage.Tx) error {
 				entered.Done()
 				entered.Wait()
-				got, err := tx.Candidates(t.Context(), a.Keys, winBase.Add(-72*time.Hour), winBase)
+				got, err := tx.Candidates(t.Context(), query(a.Keys, winBase.Add(-72*time.Hour), winBase))
 				if err == nil && len(got) != 1 {
 					err = fmt.Errorf("Candidates = %q, want [g1]", winGUIDs(got))
 				}
@@ -284,13 +293,13 @@ func TestWindowIndexLookup(t *testing.T) {
 		for _, e := range all {
 			eb := storage.Keys{SimHash: e.simhash}.Bands()
 			match := e.title == th || slices.ContainsFunc([]int{0, 1, 2, 3}, func(i int) bool { return eb[i] == kb[i] }) &&
-				bits.OnesCount64(e.simhash^k.SimHash) <= storage.MaxBandDistance
+				bits.OnesCount64(e.simhash^k.SimHash) <= maxDistance
 			if match && e.published >= from && e.published <= to {
 				want = append(want, e.story)
 			}
 		}
 		w.mu.Lock()
-		got := w.match(k, from, to)
+		got := w.match(query(k, time.Time{}, time.Time{}), from, to)
 		w.mu.Unlock()
 		slices.Sort(got)
 		if !slices.Equal(got, want) {

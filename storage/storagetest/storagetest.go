@@ -198,12 +198,22 @@ func (h *harness) stats() storage.Stats {
 	return s
 }
 
+// maxDistance is the MaxDistance of the suite's candidate queries, the
+// aggregator's.
+const maxDistance = 16
+
+// candidates returns the candidates for keys k within [from, to].
 func (h *harness) candidates(k storage.Keys, from, to time.Time) []storage.Item {
+	h.t.Helper()
+	return h.query(storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, MaxDistance: maxDistance, From: from, To: to})
+}
+
+func (h *harness) query(q storage.CandidateQuery) []storage.Item {
 	h.t.Helper()
 	var items []storage.Item
 	err := h.s.View(h.t.Context(), func(tx storage.Tx) error {
 		var err error
-		items, err = tx.Candidates(h.t.Context(), k, from, to)
+		items, err = tx.Candidates(h.t.Context(), q)
 		return err
 	})
 	if err != nil {
@@ -602,6 +612,11 @@ func testCandidates(t *testing.T, h *harness) {
 	}
 	if got := guids(h.candidates(target.Keys, at(-200), at(-1))); !slices.Equal(got, []string{"old"}) {
 		t.Errorf("Candidates in an earlier window = %q, want [old]", got)
+	}
+	// The distance is the query's.
+	far := storage.CandidateQuery{SimHash: 0x4444333322221111 ^ 0x000100ff00ff0000, MaxDistance: 17, From: at(-48), To: at(48)}
+	if got := guids(h.query(far)); !slices.Equal(got, []string{"target"}) {
+		t.Errorf("Candidates 17 bits apart with MaxDistance 17 = %q, want [target]", got)
 	}
 	got := h.candidates(target.Keys, at(-1), at(1))
 	if len(got) != 1 {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -181,11 +180,4 @@ func GUIDList(guids []string) (string, error) {
 	}
 	b, err := json.Marshal(guids)
 	return string(b), err
-}
-
-// Sharing returns the items whose keys k shares (storage.Keys.Shares),
-// in place: the indexes find stories by one band, the rule also bounds
-// the distance.
-func Sharing(items []storage.Item, k storage.Keys) []storage.Item {
-	return slices.DeleteFunc(items, func(it storage.Item) bool { return !k.Shares(it.Keys) })
 }

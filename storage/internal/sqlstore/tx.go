@@ -57,11 +57,11 @@ type StoryChange struct {
 
 // Index answers candidate lookups from an index in memory.
 type Index interface {
-	// Stories returns the IDs of the stories that may have keys k shares
-	// and a representative published within [from, to] (unix
-	// nanoseconds) in the snapshot r reads, or ok false when the index
-	// cannot answer and the SQL indexes must.
-	Stories(ctx context.Context, r *Runner, k storage.Keys, from, to int64) (ids []int64, ok bool, err error)
+	// Stories returns the IDs of the stories that may match q in the
+	// snapshot r reads, having checked the distance of those found
+	// through a band, or ok false when the index cannot answer and the
+	// SQL indexes must.
+	Stories(ctx context.Context, r *Runner, q storage.CandidateQuery) (ids []int64, ok bool, err error)
 }
 
 var _ storage.Tx = (*Tx)(nil)
@@ -133,43 +133,42 @@ func (t *Tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 
 // Candidates implements storage.Tx: from the Index where it answers, else
 // from the stories' band and title indexes.
-func (t *Tx) Candidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
+func (t *Tx) Candidates(ctx context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: candidates for %q: %w", t.Dialect.Name, k.Title, err)
+		return nil, fmt.Errorf("%s: candidates for %q: %w", t.Dialect.Name, q.Title, err)
 	}
 	ctx = t.ctx(ctx)
 	var items []storage.Item
 	ok := false
 	var err error
 	if t.Index != nil {
-		items, ok, err = t.indexCandidates(ctx, k, from, to)
+		items, ok, err = t.indexCandidates(ctx, q)
 	}
 	if !ok && err == nil {
-		items, err = t.sqlCandidates(ctx, k, from, to)
+		items, err = t.sqlCandidates(ctx, q)
 	}
 	if err != nil {
-		return nil, t.Dialect.errorf(err, "candidates for %q", k.Title)
+		return nil, t.Dialect.errorf(err, "candidates for %q", q.Title)
 	}
 	return items, nil
 }
 
 // sqlCandidates looks candidates up in the stories' band and title
-// indexes.
-func (t *Tx) sqlCandidates(ctx context.Context, k storage.Keys, from, to time.Time) ([]storage.Item, error) {
-	b := k.Bands()
+// indexes, and drops those found through a band that are too far.
+func (t *Tx) sqlCandidates(ctx context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
+	b := q.Bands()
 	var title sql.NullString // NULL matches no story: an empty title key is no evidence
-	if k.Title != "" {
-		title = sql.NullString{String: k.Title, Valid: true}
+	if q.Title != "" {
+		title = sql.NullString{String: q.Title, Valid: true}
 	}
-	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(from), Nanos(to)))
-	return Sharing(items, k), err
+	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(q.From), Nanos(q.To)))
+	return slices.DeleteFunc(items, func(it storage.Item) bool { return !q.Matches(it.Keys, it.Published) }), err
 }
 
 // indexCandidates answers Candidates from t.Index, reading only the
 // representatives of the stories it returns; ok is false when SQL must.
-func (t *Tx) indexCandidates(ctx context.Context, k storage.Keys, from, to time.Time) (items []storage.Item, ok bool, err error) {
-	lo, hi := Nanos(from), Nanos(to)
-	ids, ok, err := t.Index.Stories(ctx, t.Run, k, lo, hi)
+func (t *Tx) indexCandidates(ctx context.Context, q storage.CandidateQuery) (items []storage.Item, ok bool, err error) {
+	ids, ok, err := t.Index.Stories(ctx, t.Run, q)
 	if !ok || err != nil {
 		return nil, false, err
 	}
@@ -182,10 +181,7 @@ func (t *Tx) indexCandidates(ctx context.Context, k storage.Keys, from, to time.
 			return nil, false, err
 		}
 		// The snapshot's representative must match as SQL would.
-		if p := Nanos(it.Published); p < lo || p > hi {
-			continue
-		}
-		if !k.Shares(it.Keys) {
+		if !q.Matches(it.Keys, it.Published) {
 			continue
 		}
 		items = append(items, it)
