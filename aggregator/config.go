@@ -24,14 +24,15 @@ import (
 
 // Config is feedmerge's configuration, read from config.yaml.
 type Config struct {
-	Listen      string   `yaml:"listen"`
-	Database    string   `yaml:"database"`
-	Schedule    string   `yaml:"schedule"`
-	Concurrency int      `yaml:"concurrency"`
-	Fetch       Fetching `yaml:"fetch"`
-	Output      Output   `yaml:"output"`
-	Dedupe      Dedupe   `yaml:"dedupe"`
-	Feeds       []Feed   `yaml:"feeds"`
+	Listen      string    `yaml:"listen"`
+	Database    string    `yaml:"database"`
+	Schedule    string    `yaml:"schedule"`
+	Concurrency int       `yaml:"concurrency"`
+	Fetch       Fetching  `yaml:"fetch"`
+	Output      Output    `yaml:"output"`
+	Dedupe      Dedupe    `yaml:"dedupe"`
+	Retention   Retention `yaml:"retention"`
+	Feeds       []Feed    `yaml:"feeds"`
 
 	// Path is the file the configuration was read from; relative
 	// database paths are resolved against its folder.
@@ -73,6 +74,29 @@ type Dedupe struct {
 	Near      *bool    `yaml:"near"`      // merge near-duplicate stories (default true)
 	Window    Duration `yaml:"window"`    // how far apart copies of one story may be published
 	Threshold float64  `yaml:"threshold"` // confirm score in (0, 1]; 0 means the default
+}
+
+// Retention bounds what the store keeps.
+type Retention struct {
+	// MaxAge removes a story whose newest copy was first seen longer
+	// ago than this; 0 keeps every story. Default 90 days.
+	MaxAge *Duration `yaml:"max_age"`
+	// MaxStories keeps at most this many stories, removing the oldest
+	// first; 0 means no cap.
+	MaxStories int `yaml:"max_stories"`
+}
+
+// DefaultMaxAge is how long stories are kept unless retention.max_age
+// says otherwise.
+const DefaultMaxAge = 90 * 24 * time.Hour
+
+// MaxAgeOrDefault returns retention.max_age, or DefaultMaxAge when it is
+// not set; 0 keeps every story.
+func (r Retention) MaxAgeOrDefault() time.Duration {
+	if r.MaxAge == nil {
+		return DefaultMaxAge
+	}
+	return time.Duration(*r.MaxAge)
 }
 
 // Feed is one polled feed.
@@ -719,6 +743,9 @@ func (c *Config) validate(ck *checker) {
 	}
 	if c.Dedupe.Threshold < 0 || c.Dedupe.Threshold > 1 {
 		add(line("dedupe.threshold"), "dedupe.threshold must be between 0 and 1, got %g", c.Dedupe.Threshold)
+	}
+	if c.Retention.MaxStories < 0 {
+		add(line("retention.max_stories"), "retention.max_stories must not be negative, got %d (0 keeps every story)", c.Retention.MaxStories)
 	}
 	seen := map[string]int{}
 	for i := range c.Feeds {

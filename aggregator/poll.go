@@ -364,17 +364,29 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 	var added []recentItem
 	var last uint64 // seq of the last item added to s.recent
 	joins := map[string]int{}
+	now := s.now()
 	err = s.store.Update(ctx, func(tx storage.Tx) error {
 		added, newItems, updated = added[:0], 0, 0
 		clear(joins)
+		// Items retention removed stay removed while the feed lists them.
+		var fresh []string
+		for i := range items {
+			if plan[i] == planInsert {
+				fresh = append(fresh, items[i].GUID)
+			}
+		}
+		buried, err := tx.Tombstones(ctx, f.URL, fresh, now)
+		if err != nil {
+			return err
+		}
 		var look *recentLookup // items stored since the snapshot, then these
 		loaded := false
 		for i := range items {
 			it := items[i]
-			switch plan[i] {
-			case planSkip:
+			switch {
+			case plan[i] == planSkip, plan[i] == planInsert && buried[it.GUID]:
 				continue
-			case planUpdate:
+			case plan[i] == planUpdate:
 				changed, err := tx.PutItem(ctx, &it)
 				if err != nil {
 					return err

@@ -40,9 +40,12 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 
 	schedCtx, stop := context.WithCancel(ctx)
 	scheduled := make(chan struct{})
+	var bg sync.WaitGroup
+	bg.Go(func() { s.schedule(schedCtx) })
+	bg.Go(func() { s.retain(schedCtx) })
 	go func() {
-		defer close(scheduled)
-		s.schedule(schedCtx)
+		bg.Wait()
+		close(scheduled)
 	}()
 
 	var err error

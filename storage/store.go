@@ -80,6 +80,28 @@ type Tx interface {
 	// current one, without changing the story's ID. PutItem sets it.ID
 	// and it.StoryID, and reports whether anything was written.
 	PutItem(ctx context.Context, it *Item) (changed bool, err error)
+
+	// Tombstones returns which of guids of the feed configured at
+	// feedURL were removed by Expire, so are not to be stored again, and
+	// records that the feed still listed them at now.
+	Tombstones(ctx context.Context, feedURL string, guids []string, now time.Time) (map[string]bool, error)
+
+	// Expire removes at most q.Limit stories, the oldest first: those
+	// whose newest copy was first seen before q.Before, then, while more
+	// than q.MaxStories stories are stored (if it is not 0), the oldest
+	// others. Every item of a removed story leaves a tombstone. It also
+	// drops the tombstones whose feed last listed them before
+	// q.ForgetBefore. It returns how many stories it removed.
+	Expire(ctx context.Context, q ExpireQuery) (removed int, err error)
+}
+
+// ExpireQuery says what Tx.Expire removes.
+type ExpireQuery struct {
+	Before       time.Time // stories whose newest copy was first seen before this; zero for none
+	MaxStories   int       // keep at most this many stories; 0 means no cap
+	Limit        int       // remove at most this many stories in one call
+	ForgetBefore time.Time // tombstones last listed before this are dropped; zero keeps them
+	Now          time.Time // stamps new tombstones
 }
 
 // Feed is the persisted state of one configured feed.

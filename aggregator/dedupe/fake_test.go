@@ -17,7 +17,7 @@ type fakeTx struct {
 	stories int64
 }
 
-var _ storage.Tx = (*fakeTx)(nil)
+var _ Lookup = (*fakeTx)(nil)
 
 func newFakeTx() *fakeTx {
 	return &fakeTx{byKey: map[[2]string]int{}, rep: map[int64]int{}}

@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"ViewNeverCommits", testViewNeverCommits},
 		{"Reopen", testReopen},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"Expire", testExpire},
+		{"ExpireCap", testExpireCap},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,6 +33,13 @@ const (
 	StStats
 	StStories
 	StRelated
+	StTombstones
+	StExpiredStories
+	StOldestStories
+	StBury
+	StDeleteItems
+	StDeleteStory
+	StForget
 	numStmts
 )
 
@@ -51,7 +58,7 @@ var queries = [numStmts]string{
 		UNION ALL SELECT s4.rep_item_id FROM stories s4 WHERE s4.title_key = $5 AND s4.published BETWEEN $6 AND $7
 	) ORDER BY i.published, i.id`,
 	StInsertStory: `INSERT INTO stories (id, rep_item_id, uid, published, updated, url_key, title_key,
-		band0, band1, band2, band3, simhash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		band0, band1, band2, band3, simhash, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 	// A new item is inserted before its story (the foreign key is
 	// checked at commit), with the IDs the backend picked or, where it
 	// picked none, the database's next.
@@ -64,7 +71,8 @@ var queries = [numStmts]string{
 	StStory:   `SELECT published, updated, simhash FROM stories WHERE id = $1`,
 	StStoryRep: `UPDATE stories SET rep_item_id = $1, published = $2, updated = {{greatest}}(updated, $3), url_key = $4,
 		title_key = $5, band0 = $6, band1 = $7, band2 = $8, band3 = $9, simhash = $10 WHERE id = $11`,
-	StStoryTouch:   `UPDATE stories SET updated = {{greatest}}(updated, $1) WHERE id = $2 RETURNING published, simhash`,
+	StStoryTouch: `UPDATE stories SET updated = {{greatest}}(updated, $1), last_seen = {{greatest}}(last_seen, $3)
+		WHERE id = $2 RETURNING published, simhash`,
 	StStoryRepItem: `SELECT ` + ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id WHERE s.id = $1`,
 	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, title = $3, summary = $4, content = $5, author = $6,
 		lang = $7, categories = $8, tags = $9, hash = $10, title_key = $11, simhash = $12, published = $13,
@@ -86,6 +94,18 @@ var queries = [numStmts]string{
 	// locale.
 	StFeeds: `SELECT ` + FeedCols + ` FROM feeds f ORDER BY f.url {{byte_order}}`,
 	StStats: `SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM items), (SELECT count(*) FROM stories)`,
+
+	// Retention: tombstones of a feed's GUIDs, touched as still listed.
+	StTombstones:     `UPDATE tombstones SET listed = $3 WHERE feed_url = $1 AND guid IN ({{guid_list}}) RETURNING guid`,
+	StExpiredStories: `SELECT id FROM stories WHERE last_seen < $1 ORDER BY last_seen, id LIMIT $2`,
+	// The oldest stories, for a cap on how many are kept.
+	StOldestStories: `SELECT id FROM stories ORDER BY last_seen, id LIMIT $1`,
+	StBury: `INSERT INTO tombstones (feed_url, guid, url_key, removed, listed)
+		SELECT feed_url, guid, url_key, $2, $2 FROM items WHERE story_id = $1
+		ON CONFLICT (feed_url, guid) DO NOTHING`,
+	StDeleteItems: `DELETE FROM items WHERE story_id = $1`,
+	StDeleteStory: `DELETE FROM stories WHERE id = $1`,
+	StForget:      `DELETE FROM tombstones WHERE listed < $1`,
 }
 
 // Statements are the shared statements in one dialect, prepared once on

@@ -252,7 +252,8 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	b := it.Keys.Bands()
 	if it.StoryID == 0 {
 		_, err := t.Run.Exec(ctx, StInsertStory, storyID, it.ID, storage.StoryUID(it.FeedURL, it.GUID),
-			pub, max(pub, Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash))
+			pub, max(pub, Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash),
+			Nanos(it.FirstSeen))
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
 		}
@@ -265,7 +266,7 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	}
 	upd := max(pub, Nanos(it.Updated), Nanos(t.Now))
 	var spub, shash int64
-	err = t.Run.QueryRow(ctx, StStoryTouch, upd, it.StoryID).Scan(&spub, &shash)
+	err = t.Run.QueryRow(ctx, StStoryTouch, upd, it.StoryID, Nanos(it.FirstSeen)).Scan(&spub, &shash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("story %d: %w", it.StoryID, storage.ErrNotFound)
 	}
