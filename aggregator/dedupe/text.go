@@ -17,6 +17,19 @@ var (
 	// zhDatelineRe matches a Chinese dateline at the start of a text:
 	// "新华社南宁11月26日电(记者 王强)", "南岭日报讯(记者 李明)".
 	zhDatelineRe = regexp.MustCompile(`^(?:\p{Han}*\d+月\d+日|\p{Han}+[报社网台])[电讯](?:\s*\([^)]*\))?\s*`)
+
+	// captionDateRe matches the end of a photo caption: the day the
+	// picture was taken, and perhaps the photographer, "… in Nanning,
+	// Oct 19, 2026." or "…, Nov. 3, 2026. (LOTUS/Li Ming)".
+	captionDateRe = regexp.MustCompile(`(?:,| on) [A-Z][a-z]{2,8}\.? \d{1,2}, (?:19|20)\d\d\.?(?:\s*\([^()]{1,40}\))?$`)
+	// photoCreditRe matches a line that credits a picture: "(Photo:
+	// Xinhua)", "Photo by Li Ming", "(图片来源：南岭日报)", "记者 黄丽 摄".
+	photoCreditRe = regexp.MustCompile(`(?i)^\(?\s*(?:(?:file )?photos?|images?|pictures?|photograph|图片来源|图片|图|摄影|视频截图)\s*(?::|by\b|/)`)
+	// zhCaptionRe matches a Chinese caption: a short sentence that starts
+	// with the day the picture was taken, "10月19日，游客在……。", or ends
+	// with the photographer, "…… 记者 黄丽 摄".
+	zhCaptionDateRe   = regexp.MustCompile(`^\d{1,2}月\d{1,2}日[早晚上下中午凌晨夜间]*,`)
+	zhCaptionCreditRe = regexp.MustCompile(`(?:记者)?\s*\p{Han}{2,4}\s*摄\)?$`)
 )
 
 // maxScan bounds how much of a text is tokenised for shingles.
@@ -198,9 +211,101 @@ func cleanBody(s string, buf, nbuf *[]byte, links *[]string) text {
 			break
 		}
 	}
+	if start, value, ok := trailingDashCredit(b); ok {
+		if t.source == nil {
+			t.source = value
+		}
+		b = bytes.TrimSpace(b[:start])
+	}
+	b = skipCaptions(b)
 	b = b[datelineLen(b):]
 	t.body = b
 	return t
+}
+
+// skipCaptions returns b without the photo captions and picture credits
+// its first lines are, so that a text which opens with a picture starts,
+// like its copies, at the lead. A line is dropped only when another
+// follows it.
+func skipCaptions(b []byte) []byte {
+	for range 3 {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			return b
+		}
+		line, rest := bytes.TrimSpace(b[:nl]), bytes.TrimSpace(b[nl+1:])
+		if len(rest) == 0 || !caption(line, rest) {
+			return b
+		}
+		b = rest
+	}
+	return b
+}
+
+// caption reports whether line, followed by the text next, is a photo
+// caption or a picture credit rather than the lead of the text.
+func caption(line, next []byte) bool {
+	n := utf8.RuneCount(line)
+	if n > 320 {
+		return false
+	}
+	if n <= 60 && photoCreditRe.Match(line) {
+		return true
+	}
+	if !hasCJK(line[:min(len(line), 24)]) {
+		return bytes.Count(line, []byte(" ")) <= 45 && captionDateRe.Match(line)
+	}
+	if n > 80 {
+		return false
+	}
+	if zhCaptionCreditRe.Match(line) {
+		return true
+	}
+	// A dated sentence alone on its line, before a lead that starts with a
+	// dateline or the same date.
+	m := zhCaptionDateRe.Find(line)
+	if m == nil || bytes.Count(line, []byte("。")) > 1 {
+		return false
+	}
+	date := m[:bytes.Index(m, []byte("日"))+len("日")] // "10月19日"
+	head := next[:min(len(next), 60)]
+	return datelineLen(next) > 0 || bytes.Contains(head, date)
+}
+
+// hasCJK reports whether b holds a Chinese, Japanese or Korean character.
+func hasCJK(b []byte) bool {
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if isCJK(r) {
+			return true
+		}
+		b = b[size:]
+	}
+	return false
+}
+
+// trailingDashCredit finds a credit line that ends b after a dash: "… the
+// Beibu Gulf. — Beibu Gulf Herald". It returns where the credit starts
+// and the name.
+func trailingDashCredit(b []byte) (start int, value []byte, ok bool) {
+	i := max(bytes.LastIndex(b, []byte("—")), bytes.LastIndex(b, []byte("--")))
+	if i < 2 || len(b)-i > 60 {
+		return 0, nil, false
+	}
+	before := bytes.TrimRight(b[:i], " \t\n")
+	if len(before) == 0 || !bytes.ContainsAny(before[len(before)-1:], ".!?\"”") {
+		return 0, nil, false
+	}
+	value = bytes.TrimSpace(bytes.TrimLeft(b[i:], "—-"))
+	if len(value) == 0 || !isUpperStart(value) || bytes.ContainsAny(value, ".!?\n") || bytes.Count(value, []byte(" ")) > 4 {
+		return 0, nil, false
+	}
+	return i, value, true
+}
+
+func isUpperStart(b []byte) bool {
+	r, _ := utf8.DecodeRune(b)
+	return unicode.IsUpper(r) || isCJK(r)
 }
 
 // datelineLen returns the length of the dateline b starts with, or 0:
@@ -210,7 +315,7 @@ func datelineLen(b []byte) int {
 	if len(b) < 2 {
 		return 0
 	}
-	if b[0] >= utf8.RuneSelf {
+	if r, _ := utf8.DecodeRune(b); isCJK(r) {
 		head := b[:min(len(b), 90)]
 		if !bytes.Contains(head, []byte("电")) && !bytes.Contains(head, []byte("讯")) {
 			return 0
@@ -220,16 +325,40 @@ func datelineLen(b []byte) int {
 		}
 		return 0
 	}
-	// The place: upper-case letters, spaces, dots, apostrophes, hyphens.
-	i := 0
-	for i < len(b) && i <= 40 && (b[i] >= 'A' && b[i] <= 'Z' || b[i] == ' ' || b[i] == '.' || b[i] == '\'' || b[i] == '-') {
-		i++
+	// The place: upper-case letters (accented ones too: "HÀ NỘI"), spaces,
+	// dots, apostrophes, hyphens; or words that start upper case when an
+	// outlet's name in parentheses follows ("Kuala Lumpur (Tribune) - ").
+	i, caps, letters := 0, true, 0
+	wordStart := true
+scan:
+	for i < len(b) && i <= 40 {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case unicode.IsUpper(r):
+			letters++
+		case unicode.IsLetter(r) && !wordStart:
+			caps = false
+			letters++
+		case r == ' ' || r == '.' || r == '\'' || r == '-':
+		default:
+			break scan
+		}
+		wordStart = r == ' ' || r == '-'
+		i += size
 	}
-	if i < 2 || b[1] < 'A' || b[1] > 'Z' || i >= len(b) {
+	if letters < 2 || i >= len(b) {
 		return 0
+	}
+	if caps {
+		if r, _ := utf8.DecodeRune(b[1:]); !unicode.IsUpper(r) {
+			return 0
+		}
 	}
 	dated := false
 	if b[i] == ',' {
+		if !caps {
+			return 0
+		}
 		// Optional region, then a date: ", Guangxi, Nov. 26".
 		for range 2 {
 			j := skipSpace(b, i+1)
@@ -254,6 +383,7 @@ func datelineLen(b []byte) int {
 			return 0
 		}
 	}
+	spaced := i > 0 && b[i-1] == ' '
 	i = skipSpace(b, i)
 	credited := false
 	if i < len(b) && b[i] == '(' {
@@ -263,17 +393,23 @@ func datelineLen(b []byte) int {
 		}
 		i, credited = skipSpace(b, i+end+1), true
 	}
-	if !dated && !credited {
+	// A place in capitals alone: "HÀ NỘI — ", "KUALA LUMPUR: ".
+	bare := !dated && !credited && caps && letters >= 3
+	if !dated && !credited && !bare {
 		return 0
 	}
 	for _, sep := range [...]string{"--", "—", "–", "-", ":"} {
-		if bytes.HasPrefix(b[i:], []byte(sep)) {
-			n := skipSpace(b, i+len(sep))
-			if n < len(b) {
-				return n
-			}
-			return 0
+		if !bytes.HasPrefix(b[i:], []byte(sep)) {
+			continue
 		}
+		if bare && (sep == "-" || sep == ":" && spaced || sep != ":" && !spaced) {
+			return 0 // "ASEAN-China", "UK - " and "NOTE :" are not datelines
+		}
+		n := skipSpace(b, i+len(sep))
+		if n < len(b) && n > i+len(sep) {
+			return n
+		}
+		return 0
 	}
 	return 0
 }
@@ -319,14 +455,50 @@ func trailingCredit(b []byte) (start int, kw string, value []byte, ok bool) {
 	return 0, "", nil, false
 }
 
+// kickers are the labels wire desks put before a headline ("UPDATE 2-",
+// "EXCLUSIVE-", "Breaking: "), in upper case; cleanTitle drops them
+// followed by a hyphen or a colon.
+var kickers = [...]string{
+	"UPDATE", "EXCLUSIVE", "BREAKING NEWS", "BREAKING", "WRAPUP", "FACTBOX", "ANALYSIS", "INSIGHT",
+	"RPT", "REFILE", "CORRECTED", "BRIEF", "EXPLAINER", "FOCUS", "PREVIEW", "TIMELINE", "LIVE", "WATCH",
+	"快讯", "独家", "突发", "更新",
+}
+
+// cutKicker returns s without a leading kicker: "UPDATE 2-Malaysia …",
+// "Exclusive: Malaysia …", "快讯：南宁……".
+func cutKicker(s string) string {
+	for _, k := range kickers {
+		if len(s) <= len(k) || !strings.EqualFold(s[:len(k)], k) {
+			continue
+		}
+		rest := s[len(k):]
+		if rest[0] == ' ' && len(rest) > 1 && rest[1] >= '0' && rest[1] <= '9' { // "UPDATE 2-"
+			rest = strings.TrimLeft(rest[1:], "0123456789")
+		}
+		if rest == "" || rest[0] != '-' && rest[0] != ':' {
+			continue
+		}
+		if rest[0] == '-' && s[:len(k)] != k && k[0] < utf8.RuneSelf {
+			continue // "Update-" in a headline's own words
+		}
+		if rest = strings.TrimSpace(rest[1:]); utf8.RuneCountInString(rest) >= 8 {
+			return rest
+		}
+	}
+	return s
+}
+
 // cleanTitle returns the NFKC title with outlet decorations removed: a
-// leading "[Video]" or "【视频】" tag, a leading "Guangxi: " label and a
-// trailing " - Chinadaily.com.cn", " | Xinhua" or "_新华网" outlet name.
+// leading "[Video]" or "【视频】" tag, a wire kicker ("UPDATE 2-",
+// "Exclusive:"), a leading "Guangxi: " label, a trailing
+// " - Chinadaily.com.cn", " | Xinhua", "_新华网", "-Harbour Wire" or
+// "-东盟商讯" outlet name, and a trailing ellipsis.
 func cleanTitle(s string) string {
 	s = norm.NFKC.String(strings.TrimSpace(s))
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
 	}
+	s = cutKicker(s)
 	// Leading bracketed tag.
 	for _, p := range [...][2]string{{"[", "]"}, {"【", "】"}, {"(", ")"}, {"〔", "〕"}} {
 		if strings.HasPrefix(s, p[0]) {
@@ -338,7 +510,11 @@ func cleanTitle(s string) string {
 	// Trailing outlet name, at most twice ("… - Section - Outlet").
 	for range 2 {
 		cut, end := lastSeparator(s)
-		if cut < 0 || !decoration(strings.TrimSpace(s[end:])) || utf8.RuneCountInString(s[:cut]) < 8 {
+		if cut < 0 || utf8.RuneCountInString(s[:cut]) < 8 {
+			break
+		}
+		d := strings.TrimSpace(s[end:])
+		if !decoration(d) || end == cut+1 && s[cut] == '-' && !spacelessDecoration(s[:cut], d) {
 			break
 		}
 		s = strings.TrimSpace(s[:cut])
@@ -372,6 +548,14 @@ func lastSeparator(s string) (cut, end int) {
 		if r != '-' || j > 0 && s[j-1] == ' ' && k < len(s) && s[k] == ' ' || k > j+1 {
 			return j, k
 		}
+		// A hyphen without spaces may still end a headline before an
+		// outlet name ("…-Harbour Wire", "…-东盟商讯"), when what follows
+		// is a name rather than the rest of a compound ("ASEAN-China").
+		if j > 0 && k < len(s) && s[j-1] != ' ' && s[k] != ' ' {
+			if d := s[k:]; !strings.ContainsAny(d, "-–—|_") && spacelessDecoration(s[:j], d) {
+				return j, k
+			}
+		}
 		i = j
 	}
 	return -1, 0
@@ -379,13 +563,37 @@ func lastSeparator(s string) (cut, end int) {
 
 // decoration reports whether s, found after a separator at the end of a
 // title, looks like an outlet or section name rather than part of the
-// headline.
+// headline: short, without figures (a Chinese one of at most ten
+// characters).
 func decoration(s string) bool {
-	if s == "" {
+	if s == "" || strings.ContainsAny(s, "0123456789%") {
 		return false
 	}
 	n := utf8.RuneCountInString(s)
+	if r, _ := utf8.DecodeRuneInString(s); isCJK(r) && n > 10 {
+		return false
+	}
 	return n <= 32 && strings.Count(s, " ") <= 3
+}
+
+// spacelessDecoration reports whether d, after a hyphen without spaces at
+// the end of the title head, is an outlet name: a Chinese name after a
+// Chinese headline, or one to three capitalised words after a headline of
+// at least four words.
+func spacelessDecoration(head, d string) bool {
+	r, _ := utf8.DecodeLastRuneInString(head)
+	if c, _ := utf8.DecodeRuneInString(d); isCJK(c) {
+		return isCJK(r) && utf8.RuneCountInString(d) <= 8
+	}
+	if strings.Count(head, " ") < 3 || strings.Count(d, " ") > 2 || unicode.IsUpper(r) {
+		return false
+	}
+	for _, w := range strings.Fields(d) {
+		if c, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenKind classifies a token.
@@ -460,6 +668,7 @@ func (t *tokenizer) word() ([]byte, tokenKind, bool) {
 	}
 	b := t.buf[:0]
 	digits := true
+scan:
 	for t.i < len(t.s) {
 		c := t.s[t.i]
 		if c < utf8.RuneSelf {
@@ -477,8 +686,7 @@ func (t *tokenizer) word() ([]byte, tokenKind, bool) {
 					b = append(b, c)
 				} // thousands separators are dropped: 1,200 = 1200
 			default:
-				t.buf = b
-				return b, t.kind(digits), true
+				break scan
 			}
 			t.i++
 			continue
@@ -487,12 +695,76 @@ func (t *tokenizer) word() ([]byte, tokenKind, bool) {
 		if isCJK(r) || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)) {
 			break
 		}
-		b = utf8.AppendRune(b, unicode.ToLower(r))
+		b = appendFolded(b, r)
 		digits = false
 		t.i += size
 	}
+	// Vietnamese writes some names as syllables that English joins:
+	// "Viet Nam", "Ha Noi" (after folding) are "vietnam", "hanoi".
+	if !digits && len(b) <= 4 {
+		for _, n := range joinedNames {
+			if string(b) == n[0] && t.i+1+len(n[1]) <= len(t.s) && t.s[t.i] == ' ' {
+				if end, ok := foldedWordAt(t.s, t.i+1, n[1]); ok {
+					b = append(b, n[1]...)
+					t.i = end
+				}
+				break
+			}
+		}
+	}
 	t.buf = b
 	return b, t.kind(digits), true
+}
+
+// joinedNames are the Vietnamese place names whose syllables English
+// writes as one word, by their folded first syllable.
+var joinedNames = [...][2]string{{"viet", "nam"}, {"ha", "noi"}, {"hai", "phong"}}
+
+// foldedWordAt reports whether the word of s that starts at j is w once
+// folded, and returns where it ends.
+func foldedWordAt(s []byte, j int, w string) (end int, ok bool) {
+	var f [8]byte
+	m := 0
+	for j < len(s) {
+		r, size := utf8.DecodeRune(s[j:])
+		if isCJK(r) || !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) {
+			break
+		}
+		var rb [utf8.UTFMax]byte
+		switch g := appendFolded(rb[:0], r); {
+		case len(g) == 0: // a combining mark
+		case len(g) > 1 || m >= len(w) || m >= len(f):
+			return 0, false
+		default:
+			f[m] = g[0]
+			m++
+		}
+		j += size
+	}
+	return j, string(f[:m]) == w
+}
+
+// appendFolded appends r to b lower-cased and without diacritics ("Ộ" →
+// "o", "đ" → "d"), so that "Hà Nội" and "Ha Noi" are the same words;
+// combining marks are dropped.
+func appendFolded(b []byte, r rune) []byte {
+	switch {
+	case unicode.Is(unicode.Mn, r):
+		return b
+	case r == 'đ' || r == 'Đ':
+		return append(b, 'd')
+	case r >= 0xc0 && r <= 0x24f || r >= 0x1e00 && r <= 0x1eff:
+		var rb [utf8.UTFMax]byte
+		d := norm.NFD.Properties(rb[:utf8.EncodeRune(rb[:], r)]).Decomposition()
+		if len(d) > 0 && d[0] < utf8.RuneSelf {
+			c := d[0]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			return append(b, c)
+		}
+	}
+	return utf8.AppendRune(b, unicode.ToLower(r))
 }
 
 func (t *tokenizer) kind(digits bool) tokenKind {

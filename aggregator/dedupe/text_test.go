@@ -23,6 +23,16 @@ func TestCleanTitle(t *testing.T) {
 		{"【广西】桂林智慧港口中心揭牌服务东盟", "桂林智慧港口中心揭牌服务东盟"},
 		{"广西：桂林智慧港口中心揭牌服务东盟", "桂林智慧港口中心揭牌服务东盟"},
 		{"签署５６０项协议", "签署560项协议"},
+		{"UPDATE 2-Malaysia expected to extend EV tax breaks", "Malaysia expected to extend EV tax breaks"},
+		{"EXCLUSIVE-Guangxi opens trade office in Indonesia", "Guangxi opens trade office in Indonesia"},
+		{"Breaking: Guangxi opens trade office in Indonesia", "Guangxi opens trade office in Indonesia"},
+		{"Update-minded Guangxi opens trade office", "Update-minded Guangxi opens trade office"},
+		{"Job fair for ASEAN graduates held in Guilin-Harbour Wire", "Job fair for ASEAN graduates held in Guilin"},
+		{"Chinese tourists pay with phones across Thailand|Chao Phraya Times", "Chinese tourists pay with phones across Thailand"},
+		{"广西与东盟签下46项技术转移协议-东盟商讯", "广西与东盟签下46项技术转移协议"},
+		{"New Kuala Lumpur-Singapore rail link opens", "New Kuala Lumpur-Singapore rail link opens"},
+		{"Trade talks open in Nanning with ASEAN-China", "Trade talks open in Nanning with ASEAN-China"},
+		{"跨境游升温 南宁—河内国际列车客流同比增长15%", "跨境游升温 南宁—河内国际列车客流同比增长15%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -81,7 +91,10 @@ func TestTokenizer(t *testing.T) {
 	}{
 		{"Guangxi signs 560 deals", []string{"guangxi", "signs", "560", "deals"}},
 		{"China’s port, 1,200 jobs; 3.5% growth", []string{"china", "s", "port", "1200", "jobs", "3.5", "growth"}},
-		{"Café Ünïcode", []string{"café", "ünïcode"}},
+		{"Café Ünïcode", []string{"cafe", "unicode"}},
+		{"Việt Nam's Hà Nội, Đà Nẵng", []string{"vietnam", "s", "hanoi", "da", "nang"}},
+		{"Viet Nam and VIỆT NAM, Ha Noi", []string{"vietnam", "and", "vietnam", "hanoi"}},
+		{"Ha Long Bay, Viet Namese", []string{"ha", "long", "bay", "viet", "namese"}},
 		{"广西与东盟", []string{"广西", "西与", "与东", "东盟"}},
 		{"广西2026年GDP增长", []string{"广西", "2026", "年", "gdp", "增长"}},
 		{"东，盟", []string{"东", "盟"}},
@@ -119,6 +132,22 @@ func TestCleanBody(t *testing.T) {
 		{"zh source", "<p>今年以来贸易增长。</p><p>来源：南岭日报</p><p>责任编辑：韦丽</p>", "今年以来贸易增长。", "南岭日报", false},
 		{"zh not dateline", "电动汽车出口增长。", "电动汽车出口增长。", "", false},
 		{"fullwidth", "出口增长１２％", "出口增长12%", "", false},
+		{"dateline dash", "HÀ NỘI — Officials said trade grew.", "Officials said trade grew.", "", false},
+		{"dateline colon", "KUALA LUMPUR: Officials said trade grew.", "Officials said trade grew.", "", false},
+		{"dateline outlet", "Kuala Lumpur (Nusantara Tribune) - Officials said.", "Officials said.", "", false},
+		{"dateline reuters", "BANGKOK, Sept 26 (Reuters) - Officials said.", "Officials said.", "", false},
+		{"not a dateline: compound", "ASEAN-China trade grew.", "ASEAN-China trade grew.", "", false},
+		{"not a dateline: title case", "Kuala Lumpur - Singapore trains run.", "Kuala Lumpur - Singapore trains run.", "", false},
+		{"caption", "<p>A worker checks a container at Qinzhou port, on Nov 26, 2026.</p><p>QINZHOU, Nov. 26 (Harbour Wire) -- Officials said.</p>",
+			"Officials said.", "", false},
+		{"caption credit", "<p>Drones spray a field in Laibin, Oct 19, 2026. (NUSANTARA/Andi Pratama)</p><p>Officials said.</p>", "Officials said.", "", false},
+		{"photo credit", "<p><img src=\"a.jpg\"></p><p>(Photo: Lotus Daily)</p><p>Officials said.</p>", "Officials said.", "", false},
+		{"lead alone", "<p>A worker checks a container at Qinzhou port, on Nov 26, 2026.</p>", "A worker checks a container at Qinzhou port, on Nov 26, 2026.", "", false},
+		{"zh caption", "<p>10月19日，旅客在南宁站登上列车。记者 陆晓彤 摄</p><p>今年以来贸易增长。</p>", "今年以来贸易增长。", "", false},
+		{"zh caption dated", "<p>10月22日晚，风电机组迎风转动。</p><p>本报钦州10月22日讯（记者 覃思远）今年以来贸易增长。</p>", "今年以来贸易增长。", "", false},
+		{"zh photo credit", "<p>（图片来源：南岭日报）</p><p>今年以来贸易增长。</p>", "今年以来贸易增长。", "", false},
+		{"zh dated lead", "<p>11月7日，东兴口岸出入境人员达3.1万人次。</p><p>这是历史新高。</p>", "11月7日,东兴口岸出入境人员达3.1万人次。\n\n这是历史新高。", "", false},
+		{"dash credit", "Airports grounded planes on Saturday. — Beibu Gulf Herald", "Airports grounded planes on Saturday.", "Beibu Gulf Herald", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

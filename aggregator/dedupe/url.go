@@ -16,13 +16,15 @@ var trackingParams = map[string]bool{
 	"cmpid": true, "cmp": true, "icid": true, "ocid": true, "ito": true, "s_cid": true,
 	"mkt_tok": true, "xtor": true, "wt.mc_id": true, "at_medium": true, "at_campaign": true,
 	"spm": true, "from": true, "isappinstalled": true, "share": true, "rss": true, "feed": true,
+	"src": true, "tbref": true, "cid": true, "rss_source": true, "outputtype": true, "amp": true,
 }
 
 // CanonicalURL returns the form of raw that two copies of the same web page
-// share: the scheme folded to https, a lower-case host without "www.", no
-// default port, no fragment, no tracking parameters (utm_*, fbclid, gclid,
-// mc_cid, mc_eid, ref, cmpid and similar) and the remaining query
-// parameters sorted. A string that is not an absolute http or https URL is
+// share: the scheme folded to https, a lower-case host without "www.",
+// "m." or "amp." (the mobile and AMP twins of a site), no default port,
+// no fragment, no "/amp" path segment at the start or end of the path, no
+// tracking parameters (utm_*, fbclid, gclid, mc_cid, mc_eid, ref, cmpid,
+// src, tbref and similar) and the remaining query parameters sorted. A string that is not an absolute http or https URL is
 // returned trimmed of surrounding space.
 func CanonicalURL(raw string) string {
 	s := strings.TrimSpace(raw)
@@ -41,6 +43,12 @@ func CanonicalURL(raw string) string {
 	}
 	for {
 		h := strings.TrimRight(strings.TrimPrefix(host, "www."), ".")
+		for _, twin := range [...]string{"m.", "amp.", "mobile."} {
+			// Only a subdomain: "m.example" stays a host of its own.
+			if rest, ok := strings.CutPrefix(h, twin); ok && strings.Contains(rest, ".") {
+				h = rest
+			}
+		}
 		if h == host {
 			break
 		}
@@ -57,7 +65,7 @@ func CanonicalURL(raw string) string {
 		b.WriteByte('@')
 	}
 	b.WriteString(host)
-	p := u.EscapedPath()
+	p := ampPath(u.EscapedPath())
 	if p == "" {
 		p = "/"
 	}
@@ -69,6 +77,24 @@ func CanonicalURL(raw string) string {
 		}
 	}
 	return b.String()
+}
+
+// ampPath returns the path p without an "/amp" segment at its start or
+// end ("/amp/business/a" and "/business/a/amp" → "/business/a"), the path
+// of a page's AMP twin.
+func ampPath(p string) string {
+	for {
+		switch {
+		case strings.HasPrefix(p, "/amp/") && len(p) > len("/amp/"):
+			p = p[len("/amp"):]
+		case strings.HasSuffix(p, "/amp") && len(p) > len("/amp"):
+			p = p[:len(p)-len("/amp")]
+		case strings.HasSuffix(p, "/amp/") && len(p) > len("/amp/"):
+			p = p[:len(p)-len("amp/")]
+		default:
+			return p
+		}
+	}
 }
 
 // canonicalQuery drops tracking parameters from the raw query q and sorts

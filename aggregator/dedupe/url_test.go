@@ -30,6 +30,16 @@ func TestCanonicalURL(t *testing.T) {
 		{"/relative/path", "/relative/path"},
 		{"ftp://lotusdaily.example/a", "ftp://lotusdaily.example/a"},
 		{"http://[::1", "http://[::1"},
+		{"https://saigonledger.example/business/a-1.html?src=rss", "https://saigonledger.example/business/a-1.html"},
+		{"https://saigonledger.example/business/a-1.html?tbref=rss", "https://saigonledger.example/business/a-1.html"},
+		{"https://m.lotusdaily.example/a/1.html", "https://lotusdaily.example/a/1.html"},
+		{"https://amp.lotusdaily.example/a/1.html", "https://lotusdaily.example/a/1.html"},
+		{"https://m.example/a", "https://m.example/a"},
+		{"https://www.peninsulacourier.example/amp/business/a", "https://peninsulacourier.example/business/a"},
+		{"https://peninsulacourier.example/business/a/amp", "https://peninsulacourier.example/business/a"},
+		{"https://peninsulacourier.example/business/a/amp/", "https://peninsulacourier.example/business/a/"},
+		{"https://peninsulacourier.example/amp", "https://peninsulacourier.example/amp"},
+		{"https://peninsulacourier.example/amplifier/a", "https://peninsulacourier.example/amplifier/a"},
 		{"", ""},
 	}
 	for _, tt := range tests {
