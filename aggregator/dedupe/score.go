@@ -1,12 +1,15 @@
 package dedupe
 
 import (
+	"bytes"
 	"cmp"
 	"math/bits"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/feedmerge/feedmerge/storage"
 )
@@ -30,6 +33,10 @@ type features struct {
 	words  float64  // length of the title in words; a CJK bigram counts half
 	nums   []uint64 // sorted, unique hashes of the numbers in the title
 	body   []uint32 // sorted, unique hashes of 3-token shingles of the body
+	vocab  []uint32 // sorted, unique hashes of the body's words without stopwords
+	bnums  []uint32 // sorted, unique hashes of the numbers in the body
+	paras  int      // paragraphs (lines) of the body; 0 when the body was cut short
+	cut    bool     // the title was cut short: its last token was left out
 	source string   // normalised name credited by a "Source:" line
 	outlet string   // normalised name of the item's feed
 	host   string   // host of the canonical URL, dots removed
@@ -45,6 +52,8 @@ type features struct {
 
 func (f *features) reset() {
 	f.title, f.nums, f.body, f.links, f.raw = f.title[:0], f.nums[:0], f.body[:0], f.links[:0], f.raw[:0]
+	f.vocab, f.bnums = f.vocab[:0], f.bnums[:0]
+	f.paras, f.cut = 0, false
 	f.source, f.outlet, f.host, f.url = "", "", "", ""
 	f.words = 0
 }
@@ -66,9 +75,14 @@ func bodyHTML(it *storage.Item) string {
 // extract fills f from it.
 func (f *features) extract(it *storage.Item) {
 	f.reset()
-	// Title.
+	// Title; one cut short ("… 超过２０…") loses its last, maybe partial,
+	// token.
 	f.tbuf = append(f.tbuf[:0], cleanTitle(it.Title)...)
-	t := newTokenizer(f.tbuf)
+	title := f.tbuf
+	if b, ok := cutEllipsis(title); ok {
+		title, f.cut = dropLastToken(b), true
+	}
+	t := newTokenizer(title)
 	for {
 		tok, kind, ok := t.next()
 		if !ok {
@@ -96,22 +110,39 @@ func (f *features) extract(it *storage.Item) {
 	t = newTokenizer(txt.body)
 	var w [3]uint64
 	n := 0
+	lastNum := false
 	for n < maxScan {
-		tok, _, ok := t.next()
+		tok, kind, ok := t.next()
 		if !ok {
 			break
 		}
 		if n >= 3 {
 			f.body = append(f.body, shingle(w))
 		}
-		w[0], w[1], w[2] = w[1], w[2], hashBytes(tok)
+		h := hashBytes(tok)
+		lastNum = kind == kindNumber
+		if lastNum {
+			f.bnums = append(f.bnums, uint32(mix(h)>>32))
+		}
+		if kind != kindWord || !stopwords[string(tok)] {
+			f.vocab = append(f.vocab, uint32(mix(h)>>32))
+		}
+		w[0], w[1], w[2] = w[1], w[2], h
 		n++
 	}
 	// The last token is kept only when the text was not cut mid-word.
 	if n >= 3 && !txt.cut {
 		f.body = append(f.body, shingle(w))
 	}
+	if txt.cut && lastNum && n < maxScan {
+		f.bnums = f.bnums[:len(f.bnums)-1] // "2,0…" is not 2,000
+	}
+	f.bnums = sortShingles(f.bnums, &f.sbuf)
+	if !txt.cut {
+		f.paras = paragraphs(txt.body)
+	}
 	f.body = sortShingles(f.body, &f.sbuf)
+	f.vocab = sortShingles(f.vocab, &f.sbuf)
 	if txt.source != nil {
 		f.source = nameKey(string(txt.source))
 	}
@@ -129,6 +160,59 @@ func (f *features) extract(it *storage.Item) {
 		}
 		f.links = append(f.links, CanonicalURL(l))
 	}
+}
+
+// cutEllipsis returns the title b without a closing ellipsis, and whether
+// it had one.
+func cutEllipsis(b []byte) ([]byte, bool) {
+	for _, e := range [...]string{"…", "..."} {
+		if bytes.HasSuffix(b, []byte(e)) {
+			return bytes.TrimRight(b[:len(b)-len(e)], " .…"), true
+		}
+	}
+	return b, false
+}
+
+// dropLastToken returns b without its last token: a word or number, or
+// the last character of a run of CJK characters.
+func dropLastToken(b []byte) []byte {
+	t := newTokenizer(b)
+	end, cjk := 0, false
+	for {
+		_, kind, ok := t.next()
+		if !ok {
+			break
+		}
+		end, cjk = t.i, kind == kindCJK
+	}
+	if cjk {
+		return b[:end] // t.i is past a bigram's first character
+	}
+	for end > 0 {
+		r, size := utf8.DecodeLastRune(b[:end])
+		if isCJK(r) || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == ',' || r == '.') {
+			break
+		}
+		end -= size
+	}
+	return b[:end]
+}
+
+// paragraphs counts the non-empty lines of b.
+func paragraphs(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // shingle hashes a window of three token hashes to 32 bits: a body has
@@ -251,7 +335,57 @@ const (
 	titleOnlyFraction = 0.5 // scale of other title similarities when bodies are too short
 	minEvidence       = 0.5 // body (or, without bodies, title) similarity for the bonuses to count
 	titleOnlyWindow   = 36 * time.Hour
+	sameTitleScore    = 0.75 // score of identical long titles whose bodies differ
+	columnGap         = 18 * time.Hour
+	minVocab          = 0.2 // share of words the bodies of identical titles must share
+	minSharedTitle    = 0.3 // title overlap below which one shared paragraph counts less
+	maxParagraphBody  = 0.7
+	numberPenalty     = 0.3
 )
+
+// vocabOverlap returns the share of the words of the body with fewer
+// distinct words found in the other body.
+func vocabOverlap(a, c *features) float64 {
+	short, long := a.vocab, c.vocab
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	if len(short) == 0 {
+		return 0
+	}
+	return float64(intersect(short, long)) / float64(len(short))
+}
+
+// reported reports whether every number of nums is in the text of f.
+func reported(nums []uint64, f *features) bool {
+	for _, n := range nums {
+		if _, ok := slices.BinarySearch(f.bnums, uint32(mix(n)>>32)); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// numberShare returns the share of the numbers of the text with fewer
+// that the other text also reports, 1 when either has none.
+func numberShare(a, c *features) float64 {
+	short, long := a.bnums, c.bnums
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	if len(short) == 0 {
+		return 1
+	}
+	return float64(intersect(short, long)) / float64(len(short))
+}
+
+// recurring reports whether a and c, with the same title, may be two
+// issues of one outlet's column: the same outlet (by name or host), hours
+// apart.
+func recurring(a, c *features) bool {
+	same := a.host != "" && a.host == c.host || a.outlet != "" && a.outlet == c.outlet
+	return same && a.pub.Sub(c.pub).Abs() >= columnGap
+}
 
 // confirm scores the candidate representative c against the new item a
 // and records the scores in d.
@@ -262,11 +396,20 @@ func confirm(a, c *features, d *Decision) {
 	if n := len(a.title) + len(c.title); n > 0 {
 		d.Title = 2 * float64(inter) / float64(n)
 	}
+	// A title cut short is compared by how much of it the other holds.
+	for _, f := range [...]*features{a, c} {
+		if f.cut && len(f.title) >= 4 && !(a.cut && c.cut) {
+			d.Title = float64(inter) / float64(len(f.title))
+		}
+	}
 	d.Attributed = credits(a, c) || credits(c, a)
 	d.Linked = links(a, c) || links(c, a)
+	// Titles with figures the other lacks are two stories, unless each
+	// title's figures are in the other's text: two headlines on one story
+	// ("7,100 trips" and "up 15 percent").
 	if len(a.nums) > 0 && len(c.nums) > 0 {
 		common := intersect(a.nums, c.nums)
-		if common < len(a.nums) && common < len(c.nums) {
+		if common < len(a.nums) && common < len(c.nums) && !(reported(a.nums, c) && reported(c.nums, a)) {
 			d.Veto = "numbers"
 		}
 	}
@@ -274,6 +417,9 @@ func confirm(a, c *features, d *Decision) {
 	if len(short) > len(long) {
 		short, long = long, short
 	}
+	// Figures of the text as evidence: copies report the same ones; the
+	// issues of a column, which share their first sentence, do not.
+	numConflict := numberShare(a, c) < 0.5
 	var s float64
 	evidence := false // enough similarity for attribution and links to count
 	// An outlet may give every item the same boilerplate summary; its own
@@ -283,7 +429,16 @@ func confirm(a, c *features, d *Decision) {
 		// Copies carry the same text, so containment is near 1; text that
 		// is only partly shared is weak evidence, hence the square.
 		d.Body = float64(intersect(short, long)) / float64(len(short))
-		s = titleWeight*max(d.Title, 0) + bodyWeight*d.Body*d.Body
+		body := d.Body
+		// One whole paragraph found in a text of several, under another
+		// headline, may be background that stories share.
+		if min(a.paras, c.paras) == 1 && max(a.paras, c.paras) >= 3 && max(d.Title, 0) < minSharedTitle {
+			body = min(body, maxParagraphBody)
+		}
+		if numConflict && body < 0.95 {
+			body = min(body, 1-numberPenalty)
+		}
+		s = titleWeight*max(d.Title, 0) + bodyWeight*body*body
 		evidence = d.Body >= minEvidence
 	} else {
 		// Identical titles alone are trusted only when long and close in
@@ -294,6 +449,16 @@ func confirm(a, c *features, d *Decision) {
 			s = titleOnlyFraction * max(d.Title, 0)
 		}
 		evidence = d.Title >= minEvidence
+	}
+	// A long headline that two outlets give the same day is one story,
+	// whatever their leads: desks rewrite leads and summarise other
+	// paragraphs far more often than two stories share a headline. Not so
+	// for one outlet's headline on two days, which is a column's.
+	if d.Title == 1 && d.Body >= 0 && min(a.words, c.words) >= minTitleWords && a.pub.Sub(c.pub).Abs() <= titleOnlyWindow &&
+		!recurring(a, c) && !numConflict {
+		if v := vocabOverlap(a, c); v >= minVocab {
+			s = max(s, sameTitleScore)
+		}
 	}
 	if evidence && d.Attributed {
 		s += attributionBonus
