@@ -514,7 +514,8 @@ func cleanTitle(s string) string {
 			break
 		}
 		d := strings.TrimSpace(s[end:])
-		if !decoration(d) || end == cut+1 && s[cut] == '-' && !spacelessDecoration(s[:cut], d) {
+		spaceless := end == cut+1 && s[cut] == '-' && cut > 0 && s[cut-1] != ' '
+		if !decoration(d) || spaceless && !spacelessDecoration(s[:cut], d) {
 			break
 		}
 		s = strings.TrimSpace(s[:cut])
@@ -563,11 +564,18 @@ func lastSeparator(s string) (cut, end int) {
 
 // decoration reports whether s, found after a separator at the end of a
 // title, looks like an outlet or section name rather than part of the
-// headline: short, without figures (a Chinese one of at most ten
-// characters).
+// headline: short (a Chinese one of at most ten characters), and with
+// figures only in the last word of a capitalised name ("Channel 4",
+// "VTV1"), so that "- 2 dead" or "- up 5%" stay part of the headline.
 func decoration(s string) bool {
-	if s == "" || strings.ContainsAny(s, "0123456789%") {
+	if s == "" || strings.ContainsRune(s, '%') {
 		return false
+	}
+	if i := strings.IndexAny(s, "0123456789"); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s)
+		if !unicode.IsUpper(r) || strings.ContainsRune(s[i:], ' ') || strings.ContainsAny(s[:strings.LastIndexByte(s, ' ')+1], "0123456789") {
+			return false
+		}
 	}
 	n := utf8.RuneCountInString(s)
 	if r, _ := utf8.DecodeRuneInString(s); isCJK(r) && n > 10 {
