@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -30,8 +31,8 @@ type Dialect struct {
 	//	{{applied}}    the type of schema_migrations.applied
 	Words map[string]string
 
-	// Positional is the prefix of numbered parameters: "$" (as the
-	// queries here are written) or "?" (SQLite's ?NNN).
+	// Positional is how parameters are written: "$" ($N, as the queries
+	// here are written) or "?" (SQLite's ? or ?NNN).
 	Positional string
 
 	// StoryPage is the query of one page of stories (see StoriesQuery);
@@ -60,10 +61,30 @@ func (d *Dialect) SQL(q string) string {
 		d.replacer = strings.NewReplacer(pairs...)
 	})
 	q = d.replacer.Replace(q)
-	if d.Positional != "" && d.Positional != "$" {
-		q = numbered.ReplaceAllString(q, d.Positional+"$1")
+	if d.Positional == "?" {
+		q = questionMarks(q)
 	}
 	return q
+}
+
+// questionMarks returns q with its $N parameters as SQLite's: plain ?
+// where they appear once each, in order, else ?N. (A named parameter
+// costs a driver such as modernc.org/sqlite a lookup of its name at every
+// run.)
+func questionMarks(q string) string {
+	n := 0
+	inOrder := true
+	for _, m := range numbered.FindAllStringSubmatch(q, -1) {
+		n++
+		if m[1] != strconv.Itoa(n) {
+			inOrder = false
+			break
+		}
+	}
+	if inOrder {
+		return numbered.ReplaceAllString(q, "?")
+	}
+	return numbered.ReplaceAllString(q, "?$1")
 }
 
 // wrap returns err classified by the dialect.

@@ -111,4 +111,9 @@ func TestDialectSQL(t *testing.T) {
 			t.Errorf("SQL with %q parameters = %q, want %q", tt.positional, got, tt.want)
 		}
 	}
+	// Parameters used once each, in order, need no numbers.
+	d := &Dialect{Positional: "?"}
+	if got, want := d.SQL("INSERT INTO t VALUES ($1, $2, $3)"), "INSERT INTO t VALUES (?, ?, ?)"; got != want {
+		t.Errorf("SQL = %q, want %q", got, want)
+	}
 }

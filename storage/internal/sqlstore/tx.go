@@ -218,9 +218,9 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	if it.FirstSeen.IsZero() {
 		it.FirstSeen = t.Now
 	}
-	var id, sid sql.NullInt64 // NULL: the database's next
+	var id, sid any // nil: the database's next
 	if it.StoryID != 0 {
-		sid = sql.NullInt64{Int64: it.StoryID, Valid: true}
+		sid = it.StoryID
 	}
 	if t.PickIDs {
 		if t.nextItem == 0 {
@@ -228,21 +228,17 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 				return false, fmt.Errorf("next IDs: %w", err)
 			}
 		}
-		id = sql.NullInt64{Int64: t.nextItem, Valid: true}
+		id = t.nextItem
 		if it.StoryID == 0 {
-			sid = sql.NullInt64{Int64: t.nextStory, Valid: true}
+			sid = t.nextStory
 		}
 	}
-	var storyID int64
-	err := t.Run.QueryRow(ctx, StInsertItem, id, sid, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
-		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
-		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
-		Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived).Scan(&it.ID, &storyID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t.stored(ctx, it)
-	}
+	inserted, storyID, err := t.insertItem(ctx, it, id, sid)
 	if err != nil {
 		return false, err
+	}
+	if !inserted {
+		return t.stored(ctx, it)
 	}
 	if t.PickIDs {
 		t.nextItem++
@@ -284,6 +280,36 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 			Changed: true, OldHash: uint64(shash)})
 	}
 	return true, nil
+}
+
+// insertItem inserts it with the IDs id and sid (of its story), or the
+// database's next where they are nil, unless its feed already has its
+// GUID. It reports whether it did, and sets it.ID and returns the story's
+// ID when it did.
+func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any) (bool, int64, error) {
+	args := []any{id, sid, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
+		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
+		Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived}
+	if t.PickIDs {
+		// The IDs are known: nothing to read back.
+		res, err := t.Run.Exec(ctx, StInsertItem, args...)
+		if err != nil {
+			return false, 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n != 1 {
+			return false, 0, err
+		}
+		it.ID = id.(int64)
+		return true, sid.(int64), nil
+	}
+	var storyID int64
+	err := t.Run.QueryRow(ctx, StInsertItem, args...).Scan(&it.ID, &storyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
+	}
+	return err == nil, storyID, err
 }
 
 // stored handles PutItem of an item the feed already has: unchanged, or
