@@ -48,22 +48,15 @@ func (h *health) stored(u string, now time.Time) {
 	h.storedAt = now
 }
 
-// problem returns the last write failure when no write has succeeded
-// since, or nil.
-func (h *health) problem() (error, time.Time) {
+// problem returns the last write failure and when it happened, while no
+// write has succeeded since; else the zero time and nil.
+func (h *health) problem() (time.Time, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.err == nil || h.storedAt.After(h.failedAt) {
-		return nil, time.Time{}
+		return time.Time{}, nil
 	}
-	return h.err, h.failedAt
-}
-
-// lastStored returns the time of the last write that succeeded, or zero.
-func (h *health) lastStored() time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.storedAt
+	return h.failedAt, h.err
 }
 
 // redactDatabase returns a database setting fit for logs: a PostgreSQL

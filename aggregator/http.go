@@ -139,7 +139,7 @@ func (s *Service) health(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("read %s: %w", s.dbName(), err)
 	}
 	body := map[string]any{"status": "ok", "revision": rev, "feeds": len(s.Config().Feeds)}
-	if werr, at := s.writes.problem(); err == nil && werr != nil {
+	if at, werr := s.writes.problem(); err == nil && werr != nil {
 		err = werr
 		body["since"] = at.UTC().Format(time.RFC3339)
 	}

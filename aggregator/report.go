@@ -69,7 +69,7 @@ func (s *Service) Report(ctx context.Context) (Report, error) {
 	if n, ok := s.databaseBytes(); ok {
 		r.DatabaseBytes = n
 	}
-	if err, _ := s.writes.problem(); err != nil {
+	if _, err := s.writes.problem(); err != nil {
 		r.Problem = oneLine(err.Error())
 	}
 	for _, f := range rows {
