@@ -197,12 +197,10 @@ func (m *Main) Once(ctx context.Context, args []string) int {
 	}
 	defer store.Close()
 	start := time.Now()
-	var progress func(aggregator.Result)
-	if isTerminal(m.Stderr) {
-		progress = progressLine(m.Stderr, len(svc.Config().Feeds))
-	}
+	tty := isTerminal(m.Stderr)
+	progress := progressLine(m.Stderr, len(svc.Config().Feeds), tty)
 	results := svc.PollAllProgress(ctx, *force, progress)
-	if progress != nil {
+	if tty {
 		fmt.Fprint(m.Stderr, "\r\033[K") // clear the progress line
 	}
 	took := time.Since(start)
@@ -247,23 +245,35 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progressLine returns a function that redraws one line on w with the
-// feeds polled so far, of total, the new items and the failures.
-func progressLine(w io.Writer, total int) func(aggregator.Result) {
+// progressLine returns a function that reports on w the feeds polled so
+// far, of total, the new items and the failures: on a terminal (tty) by
+// redrawing one line as polls end; elsewhere (a pipe, a log) as a plain
+// line every plainEvery, so a short run prints none.
+func progressLine(w io.Writer, total int, tty bool) func(aggregator.Result) {
 	done, items, failed := 0, 0, 0
-	last := time.Time{}
+	start := time.Now()
+	last := start
 	return func(r aggregator.Result) {
 		done++
 		items += r.New
 		if r.Outcome == aggregator.OutcomeFailed {
 			failed++
 		}
-		if now := time.Now(); done == total || now.Sub(last) >= 100*time.Millisecond {
-			last = now
+		now := time.Now()
+		switch {
+		case tty && (done == total || now.Sub(last) >= 100*time.Millisecond):
 			fmt.Fprintf(w, "\r\033[Kpolled %d of %d feeds: %d new items, %d failed", done, total, items, failed)
+		case !tty && now.Sub(last) >= plainEvery:
+			fmt.Fprintf(w, "polled %d of %d feeds in %s: %d new items, %d failed\n", done, total, now.Sub(start).Round(time.Second), items, failed)
+		default:
+			return
 		}
+		last = now
 	}
 }
+
+// plainEvery is how often once reports its progress off a terminal.
+const plainEvery = 10 * time.Second
 
 // Check is `feedmerge check`.
 func (m *Main) Check(ctx context.Context, args []string) int {

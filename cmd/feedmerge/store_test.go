@@ -152,7 +152,7 @@ func TestHealth(t *testing.T) {
 // and that it draws none elsewhere.
 func TestOnceProgress(t *testing.T) {
 	var b strings.Builder
-	p := progressLine(&b, 3)
+	p := progressLine(&b, 3, true)
 	p(aggregator.Result{Outcome: aggregator.OutcomeFetched, New: 2})
 	p(aggregator.Result{Outcome: aggregator.OutcomeFailed})
 	p(aggregator.Result{Outcome: aggregator.OutcomeFetched, New: 3})
