@@ -123,7 +123,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
 	// the writer's path (see checkpointer).
-	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+writeCache+
+	// auto_vacuum comes first: SQLite takes it only for a database that
+	// has no tables yet and is not in WAL mode yet (see reclaim).
+	db.write, err = sql.Open("sqlite", "file:"+path+"?_pragma=auto_vacuum(2)&_txlock=immediate&"+pragmas+writeCache+
 		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walLimit)+")")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -288,6 +290,7 @@ func (db *DB) checkpointer(ctx context.Context) {
 			db.checkpoint(ctx)
 			<-db.wsem
 		}
+		db.reclaim(ctx)
 		t.Reset(checkpointInterval)
 		select {
 		case <-ctx.Done():
@@ -295,6 +298,35 @@ func (db *DB) checkpointer(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Reclaiming free pages.
+const (
+	reclaimAbove = 256 // free pages (1 MiB) kept for reuse before some are given back
+	reclaimStep  = 512  // pages given back at a time, so the writer waits briefly
+)
+
+// reclaim gives up to reclaimStep free pages back to the file system when
+// more than reclaimAbove are free (after retention removed stories) and
+// the database is in incremental auto-vacuum mode, while no Update runs.
+// The file shrinks at the next checkpoint. Errors are left for the next
+// attempt.
+func (db *DB) reclaim(ctx context.Context) {
+	var mode, free int
+	if err := db.ckpt.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != 2 {
+		return
+	}
+	if err := db.ckpt.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil || free <= reclaimAbove {
+		return
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case db.wsem <- struct{}{}:
+	}
+	defer func() { <-db.wsem }()
+	db.ckpt.ExecContext(ctx, `PRAGMA incremental_vacuum(`+strconv.Itoa(reclaimStep)+`)`)
+	db.checkpoint(ctx)
 }
 
 // checkpoint runs a passive checkpoint and returns the number of pages in
