@@ -303,7 +303,7 @@ func (db *DB) checkpointer(ctx context.Context) {
 // Reclaiming free pages.
 const (
 	reclaimAbove = 256 // free pages (1 MiB) kept for reuse before some are given back
-	reclaimStep  = 512  // pages given back at a time, so the writer waits briefly
+	reclaimStep  = 512 // pages given back at a time, so the writer waits briefly
 )
 
 // reclaim gives up to reclaimStep free pages back to the file system when
