@@ -117,6 +117,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := writable(path); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	// A damaged file is found before anything is written to it.
+	if err := checkExisting(ctx, path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	db := &DB{path: path, groupTime: maxGroupTime, wsem: make(chan struct{}, 1), kick: make(chan struct{}, 1), queue: make(chan *writeReq, maxGroup)}
 	db.Reader = sqlstore.Reader{Dialect: dialect, Stmts: dialect.Statements(), Index: db.window}
 	db.wstmts = dialect.Statements()
@@ -135,10 +139,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
 	if err := dialect.Migrate(ctx, db.write); err != nil {
-		db.write.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	if err := quickCheck(ctx, db.write); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -237,6 +237,20 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 // errDamaged is returned, wrapped, by Open when the integrity check
 // finds the file damaged.
 var errDamaged = errors.New("database file is damaged")
+
+// checkExisting runs quickCheck on the database at path, read-only, when
+// there is one.
+func checkExisting(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil // a new database
+	}
+	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+roPragmas)
+	if err != nil {
+		return err
+	}
+	defer ro.Close()
+	return quickCheck(ctx, ro)
+}
 
 // quickCheck runs SQLite's quick integrity check, which reads every page
 // once, so that a damaged file is reported at open rather than by the
