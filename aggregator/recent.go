@@ -112,7 +112,8 @@ func (r *recent) since(m uint64) (items []recentItem, ok bool) {
 
 // recentLookup answers dedupe's lookups over a few recently stored items:
 // those stored since a snapshot, then those of the running write. Items
-// are indexed by canonical URL, title key and SimHash band as they are
+// are indexed by canonical URL, title key and the bands of both
+// fingerprints (SimHash and Body, in one map per band) as they are
 // added, so each lookup costs the items it returns, not the items held:
 // a feed of 100,000 new items is checked in linear time.
 type recentLookup struct {
@@ -152,6 +153,11 @@ func (r *recentLookup) add(it recentItem) {
 	for i, b := range k.Bands() {
 		r.byBand[i][b] = append(r.byBand[i][b], n)
 	}
+	if k.Body != 0 {
+		for i, b := range k.BodyBands() {
+			r.byBand[i][b] = append(r.byBand[i][b], n)
+		}
+	}
 }
 
 func (r *recentLookup) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
@@ -173,6 +179,11 @@ func (r *recentLookup) Candidates(_ context.Context, q storage.CandidateQuery) (
 	}
 	for i, b := range q.Bands() {
 		hits = append(hits, r.byBand[i][b]...)
+	}
+	if q.Body != 0 {
+		for i, b := range q.BodyBands() {
+			hits = append(hits, r.byBand[i][b]...)
+		}
 	}
 	if len(hits) == 0 {
 		return nil, nil

@@ -138,11 +138,16 @@ type Keys struct {
 	URL     string // canonical URL
 	Title   string // normalised title
 	SimHash uint64 // 64-bit SimHash of the normalised lead text
+	Body    uint64 // 64-bit SimHash of the text beyond the lead; 0 for none
 }
 
 // Bands splits the SimHash into four 16-bit bands, the indexed columns of
 // candidate lookup.
 func (k Keys) Bands() [4]int64 { return bands(k.SimHash) }
+
+// BodyBands splits the Body fingerprint into four 16-bit bands, indexed
+// like those of the SimHash.
+func (k Keys) BodyBands() [4]int64 { return bands(k.Body) }
 
 func bands(simhash uint64) [4]int64 {
 	var b [4]int64
@@ -160,6 +165,7 @@ func bands(simhash uint64) [4]int64 {
 type CandidateQuery struct {
 	Title       string    // a title key; empty matches no story
 	SimHash     uint64    // found through its four 16-bit bands (Keys.Bands)
+	Body        uint64    // a Body fingerprint (Keys.Body); 0 for none
 	MaxDistance int       // how many of the 64 bits a story found through a band may differ in
 	From, To    time.Time // the representative was published within [From, To]
 }
@@ -167,11 +173,15 @@ type CandidateQuery struct {
 // Bands returns the four 16-bit bands of q.SimHash.
 func (q CandidateQuery) Bands() [4]int64 { return bands(q.SimHash) }
 
+// BodyBands returns the four 16-bit bands of q.Body.
+func (q CandidateQuery) BodyBands() [4]int64 { return bands(q.Body) }
+
 // Matches reports whether a story whose representative has keys c and
 // was published at pub matches q: published within [From, To], and
 // either with title key Title or sharing a band of SimHash and at most
-// MaxDistance bits from it. Every implementation of Candidates applies
-// q by it.
+// MaxDistance bits from it, or when either of q's fingerprints
+// (SimHash, Body) is near, in the same sense, either of c's, other than
+// SimHash to SimHash; a zero Body matches nothing. Every implementation of Candidates applies q by it.
 func (q CandidateQuery) Matches(c Keys, pub time.Time) bool {
 	if pub.Before(q.From) || pub.After(q.To) {
 		return false
@@ -179,15 +189,25 @@ func (q CandidateQuery) Matches(c Keys, pub time.Time) bool {
 	if q.Title != "" && c.Title == q.Title {
 		return true
 	}
-	return q.Near(c.SimHash)
+	if q.Near(c.SimHash) {
+		return true
+	}
+	if c.Body != 0 && q.near(q.SimHash, c.Body) {
+		return true
+	}
+	return q.Body != 0 && (q.near(q.Body, c.SimHash) || c.Body != 0 && q.near(q.Body, c.Body))
 }
 
 // Near reports whether simhash shares a band with q.SimHash and differs
 // from it in at most MaxDistance bits.
-func (q CandidateQuery) Near(simhash uint64) bool {
-	qb, cb := bands(q.SimHash), bands(simhash)
+func (q CandidateQuery) Near(simhash uint64) bool { return q.near(q.SimHash, simhash) }
+
+// near reports whether a and b share a band and differ in at most
+// MaxDistance bits.
+func (q CandidateQuery) near(a, b uint64) bool {
+	qb, cb := bands(a), bands(b)
 	return (qb[0] == cb[0] || qb[1] == cb[1] || qb[2] == cb[2] || qb[3] == cb[3]) &&
-		bits.OnesCount64(q.SimHash^simhash) <= q.MaxDistance
+		bits.OnesCount64(a^b) <= q.MaxDistance
 }
 
 // Item is a stored copy of one feed entry.

@@ -15,8 +15,9 @@ import (
 
 // The window index keeps the candidate keys of recent stories in memory.
 //
-// Looking candidates up in SQL probes five indexes (the four SimHash
-// bands and the title key) per item. In a large store each probe reads
+// Looking candidates up in SQL probes seventeen indexes (the four bands
+// of the SimHash and of the Body fingerprint, each asked for both of an
+// item's fingerprints, and the title key) per item. In a large store each probe reads
 // pages no cache holds, since SQLite drops a reader's page cache whenever
 // the writer commits, so the cost of an item grows with the store. New
 // items are published around now and so are their candidates: DB keeps
@@ -33,7 +34,7 @@ const (
 	windowSpan = 4 * 24 * time.Hour
 	// windowSlack is how much further the newest story may move before
 	// the index is rebuilt, dropping what fell out of the span. The index
-	// holds at most windowSpan+windowSlack of stories, about 60 bytes
+	// holds at most windowSpan+windowSlack of stories, about 80 bytes
 	// each.
 	windowSlack = 2 * 24 * time.Hour
 	// staleAfter is how long snapshots may keep showing commits the
@@ -41,14 +42,19 @@ const (
 	staleAfter = 2 * time.Second
 )
 
-// numWinKeys counts the keys an entry is chained under: four bands and
-// the title.
-const numWinKeys = 5
+// numWinKeys counts the keys an entry is chained under: four bands of
+// the SimHash, the title (titleKey) and four bands of the Body
+// fingerprint.
+const numWinKeys = 9
+
+// titleKey is the index of the title among the keys of an entry.
+const titleKey = 4
 
 type windowEntry struct {
 	story     int64
 	published int64  // unix nanoseconds
 	simhash   uint64 // the representative's
+	body      uint64 // the representative's Body fingerprint; 0 for none
 	title     uint64 // titleHash of its title key; 0 for none
 	next      [numWinKeys]int32
 	dead      bool // the story's representative changed since
@@ -56,10 +62,22 @@ type windowEntry struct {
 
 // bucket returns the entry's chain bucket for key i.
 func (e *windowEntry) bucket(i int) uint16 {
-	if i < 4 {
+	switch {
+	case i < titleKey:
 		return uint16(e.simhash >> (16 * i))
+	case i == titleKey:
+		return uint16(e.title)
 	}
-	return uint16(e.title)
+	return uint16(e.body >> (16 * (i - titleKey - 1)))
+}
+
+// fingerprint returns the fingerprint key i (a band) is of: the SimHash
+// or the Body fingerprint.
+func (e *windowEntry) fingerprint(i int) uint64 {
+	if i < titleKey {
+		return e.simhash
+	}
+	return e.body
 }
 
 type windowIndex struct {
@@ -115,7 +133,7 @@ func (w *windowIndex) add(e windowEntry, limit int64) {
 	}
 	n := int32(w.count) + 1
 	for i := range numWinKeys {
-		if i == 4 && e.title == 0 {
+		if i == titleKey && e.title == 0 || i > titleKey && e.body == 0 {
 			continue
 		}
 		b := e.bucket(i)
@@ -163,7 +181,7 @@ func (w *windowIndex) apply(changes []sqlstore.StoryChange, rev int64, now time.
 		if c.Changed {
 			w.kill(c.Story, c.OldHash)
 		}
-		w.add(windowEntry{story: c.Story, published: c.Published, simhash: c.SimHash, title: titleHash(c.Title)}, now.UnixNano())
+		w.add(windowEntry{story: c.Story, published: c.Published, simhash: c.SimHash, body: c.Body, title: titleHash(c.Title)}, now.UnixNano())
 	}
 }
 
@@ -179,7 +197,9 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 	}
 	top := min(newest.Int64, now.UnixNano())
 	from := top - int64(windowSpan)
-	rows, err := tx.QueryContext(ctx, `SELECT id, published, title_key, simhash FROM stories WHERE published >= ? ORDER BY published, id`, from)
+	rows, err := tx.QueryContext(ctx, `SELECT id, published, title_key, simhash,
+		coalesce(body_band0, 0) | (coalesce(body_band1, 0) << 16) | (coalesce(body_band2, 0) << 32) | (coalesce(body_band3, 0) << 48)
+		FROM stories WHERE published >= ? ORDER BY published, id`, from)
 	if err != nil {
 		return err
 	}
@@ -188,12 +208,12 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 	for rows.Next() {
 		var e windowEntry
 		var title string
-		var simhash int64
-		if err := rows.Scan(&e.story, &e.published, &title, &simhash); err != nil {
+		var simhash, body int64
+		if err := rows.Scan(&e.story, &e.published, &title, &simhash, &body); err != nil {
 			w.valid = false
 			return err
 		}
-		e.simhash, e.title = uint64(simhash), titleHash(title)
+		e.simhash, e.body, e.title = uint64(simhash), uint64(body), titleHash(title)
 		w.add(e, top)
 	}
 	if err := rows.Err(); err != nil {
@@ -233,32 +253,41 @@ func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, sna
 }
 
 // match returns the IDs of the live stories that have the title hash of
-// q.Title, or share a band of q.SimHash and are within q.MaxDistance of
-// it, and were published within [from, to]; the caller holds w.mu.
-// Stories too far are dropped here, before their rows are read.
+// q.Title, or one of whose fingerprints shares a band with one of q's
+// (SimHash, and Body when not 0) and is within q.MaxDistance of it, and
+// were published within [from, to]; the caller holds w.mu. Stories too
+// far are dropped here, before their rows are read.
 func (w *windowIndex) match(q storage.CandidateQuery, from, to int64) []int64 {
 	var ids []int64
 	th := titleHash(q.Title)
 	for i := range numWinKeys {
-		var b uint16
-		if i < 4 {
-			b = uint16(q.SimHash >> (16 * i))
-		} else if th == 0 {
-			continue
-		} else {
-			b = uint16(th)
-		}
-		for n := w.heads[i][b]; n != 0; {
-			e := w.entry(n)
-			n = e.next[i]
-			if e.dead || e.published < from || e.published > to || i == 4 && e.title != th {
-				continue
+		for j, qh := range [...]uint64{q.SimHash, q.Body} {
+			var b uint16
+			switch {
+			case j == 1 && (qh == 0 || i == titleKey):
+				continue // no Body, or the title asked once
+			case i == titleKey:
+				if th == 0 {
+					continue
+				}
+				b = uint16(th)
+			case i < titleKey:
+				b = uint16(qh >> (16 * i))
+			default:
+				b = uint16(qh >> (16 * (i - titleKey - 1)))
 			}
-			if i < 4 && bits.OnesCount64(e.simhash^q.SimHash) > q.MaxDistance {
-				continue
-			}
-			if !slices.Contains(ids, e.story) {
-				ids = append(ids, e.story)
+			for n := w.heads[i][b]; n != 0; {
+				e := w.entry(n)
+				n = e.next[i]
+				if e.dead || e.published < from || e.published > to || i == titleKey && e.title != th {
+					continue
+				}
+				if i != titleKey && bits.OnesCount64(e.fingerprint(i)^qh) > q.MaxDistance {
+					continue
+				}
+				if !slices.Contains(ids, e.story) {
+					ids = append(ids, e.story)
+				}
 			}
 		}
 	}

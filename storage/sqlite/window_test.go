@@ -20,9 +20,14 @@ var winBase = time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
 // winItem is an item with keys drawn from a small alphabet, so that
 // bands and titles collide often.
 func winItem(r *rand.Rand, feed, n int, pub time.Time) storage.Item {
-	var h uint64
+	var h, body uint64
 	for i := range 4 {
 		h |= uint64(r.IntN(6)) << (16 * i)
+	}
+	if r.IntN(2) == 0 {
+		for i := range 4 {
+			body |= uint64(r.IntN(6)) << (16 * i)
+		}
 	}
 	title := ""
 	if r.IntN(4) > 0 {
@@ -34,7 +39,7 @@ func winItem(r *rand.Rand, feed, n int, pub time.Time) storage.Item {
 		FeedURL:   fmt.Sprintf("https://f%d.example/rss", feed),
 		FeedTitle: "F" + strconv.Itoa(feed),
 		Hash:      guid,
-		Keys:      storage.Keys{URL: fmt.Sprintf("f%d.example/%d", feed, n), Title: title, SimHash: h},
+		Keys:      storage.Keys{URL: fmt.Sprintf("f%d.example/%d", feed, n), Title: title, SimHash: h, Body: body},
 	}
 }
 
@@ -67,7 +72,7 @@ const maxDistance = 16
 
 // query returns the candidate query of keys k within [from, to].
 func query(k storage.Keys, from, to time.Time) storage.CandidateQuery {
-	return storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, MaxDistance: maxDistance, From: from, To: to}
+	return storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, Body: k.Body, MaxDistance: maxDistance, From: from, To: to}
 }
 
 // compareWindow checks that the window index and the SQL indexes return
@@ -145,6 +150,7 @@ func TestWindowIndexMatchesSQL(t *testing.T) {
 		ch := stored[r.IntN(len(stored))]
 		ch.Hash += "-changed"
 		ch.Keys.SimHash ^= 0x0003000300030003
+		ch.Keys.Body ^= 0x0001000100010001
 		ch.Published = ch.Published.Add(-time.Hour)
 		winPut(t, db, &ch)
 		if answered := compareWindow(t, db, r, 40); answered == 0 {
@@ -279,6 +285,9 @@ func TestWindowIndexLookup(t *testing.T) {
 	var all []windowEntry
 	for i := range 3*chunkSize + 17 {
 		e := windowEntry{story: int64(i + 1), published: int64(r.IntN(1000)), simhash: r.Uint64() & 0x000f000f000f000f}
+		if r.IntN(2) == 0 {
+			e.body = r.Uint64() & 0x000f000f000f000f
+		}
 		if r.IntN(3) == 0 {
 			e.title = titleHash("t" + strconv.Itoa(r.IntN(50)))
 		}
@@ -287,13 +296,21 @@ func TestWindowIndexLookup(t *testing.T) {
 	}
 	for range 200 {
 		k := storage.Keys{SimHash: r.Uint64() & 0x000f000f000f000f, Title: "t" + strconv.Itoa(r.IntN(60))}
+		if r.IntN(2) == 0 {
+			k.Body = r.Uint64() & 0x000f000f000f000f
+		}
 		from, to := int64(r.IntN(1000)), int64(r.IntN(1000))
 		var want []int64
-		kb, th := k.Bands(), titleHash(k.Title)
+		th := titleHash(k.Title)
+		near := func(a, b uint64) bool {
+			ab, bb := storage.Keys{SimHash: a}.Bands(), storage.Keys{SimHash: b}.Bands()
+			return slices.ContainsFunc([]int{0, 1, 2, 3}, func(i int) bool { return ab[i] == bb[i] }) &&
+				bits.OnesCount64(a^b) <= maxDistance
+		}
 		for _, e := range all {
-			eb := storage.Keys{SimHash: e.simhash}.Bands()
-			match := e.title == th || slices.ContainsFunc([]int{0, 1, 2, 3}, func(i int) bool { return eb[i] == kb[i] }) &&
-				bits.OnesCount64(e.simhash^k.SimHash) <= maxDistance
+			match := e.title == th || near(e.simhash, k.SimHash) ||
+				e.body != 0 && near(e.body, k.SimHash) ||
+				k.Body != 0 && (near(k.Body, e.simhash) || e.body != 0 && near(k.Body, e.body))
 			if match && e.published >= from && e.published <= to {
 				want = append(want, e.story)
 			}

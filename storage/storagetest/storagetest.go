@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"EarlierCopyBecomesRepresentative", testEarlierCopy},
 		{"JoinMissingStory", testJoinMissingStory},
 		{"Candidates", testCandidates},
+		{"BodyCandidates", testBodyCandidates},
 		{"ItemsByURL", testItemsByURL},
 		{"ItemsByGUID", testItemsByGUID},
 		{"Stories", testStories},
@@ -266,6 +267,9 @@ func checkItem(t *testing.T, got, want storage.Item) {
 	}
 	if got.Keys.SimHash != want.Keys.SimHash {
 		t.Errorf("item %s: SimHash = %#x, want %#x", want.GUID, got.Keys.SimHash, want.Keys.SimHash)
+	}
+	if got.Keys.Body != want.Keys.Body {
+		t.Errorf("item %s: Body = %#x, want %#x", want.GUID, got.Keys.Body, want.Keys.Body)
 	}
 	if !slices.Equal(got.Categories, want.Categories) || !slices.Equal(got.Tags, want.Tags) {
 		t.Errorf("item %s: Categories, Tags = %q, %q, want %q, %q", want.GUID, got.Categories, got.Tags, want.Categories, want.Tags)
@@ -621,6 +625,46 @@ func testCandidates(t *testing.T, h *harness) {
 		t.Errorf("Candidates 17 bits apart with MaxDistance 17 = %q, want [target]", got)
 	}
 	got := h.candidates(target.Keys, at(-1), at(1))
+	if len(got) != 1 {
+		t.Fatalf("Candidates = %q, want [target]", guids(got))
+	}
+	checkItem(t, got[0], target)
+}
+
+// testBodyCandidates checks the doors of the Body fingerprint: either of
+// a query's fingerprints finds a story through either of its
+// representative's, and a story or query without a Body (0) is found
+// through its SimHash alone.
+func testBodyCandidates(t *testing.T, h *harness) {
+	const lead, body = 0x4444333322221111, 0xfedcba9876543210 // high bit set: must survive a signed column
+	target := item("https://a.example/rss", "target", 0, 0)
+	target.Keys.SimHash, target.Keys.Body = lead, body
+	bare := item("https://a.example/rss", "bare", 0, 0)
+	bare.Keys.SimHash = 0x9999999999999999 // and no Body: its bands are no key
+	h.put(&target, &bare)
+
+	const near = 0x0001000100010000 // three bits off, band 0 kept
+	tests := []struct {
+		name          string
+		simhash, body uint64
+		want          []string
+	}{
+		{"lead to body", body ^ near, 0, []string{"target"}},
+		{"body to lead", 0xaaaabbbbccccdddd, lead ^ near, []string{"target"}},
+		{"body to body", 0xaaaabbbbccccdddd, body ^ near, []string{"target"}},
+		{"body far", 0xaaaabbbbccccdddd, body ^ 0x000100ff00ff0000, nil},
+		{"no body", 0, 0, nil},
+		{"lead to no body", 0xaaaabbbbcccc0000, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := storage.CandidateQuery{SimHash: tt.simhash, Body: tt.body, MaxDistance: maxDistance, From: at(-48), To: at(48)}
+			if got := guids(h.query(q)); !slices.Equal(got, tt.want) {
+				t.Errorf("Candidates = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	got := h.query(storage.CandidateQuery{SimHash: lead, MaxDistance: maxDistance, From: at(-1), To: at(1)})
 	if len(got) != 1 {
 		t.Fatalf("Candidates = %q, want [target]", guids(got))
 	}

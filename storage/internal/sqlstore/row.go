@@ -20,7 +20,7 @@ const FeedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modifi
 // ItemCols are the columns ScanItem reads, of the items table aliased i.
 const ItemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
 	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
-	i.first_seen, i.feed_title, i.title_derived`
+	i.first_seen, i.feed_title, i.title_derived, i.body`
 
 // Scanner is *sql.Row or *sql.Rows.
 type Scanner interface{ Scan(...any) error }
@@ -63,14 +63,14 @@ func FeedArgs(f storage.Feed) []any {
 func ScanItem(r Scanner) (storage.Item, error) {
 	var it storage.Item
 	var cats, tags sql.NullString
-	var simhash, pub, upd, seen int64
+	var simhash, pub, upd, seen, body int64
 	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
 		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
-		&seen, &it.FeedTitle, &it.TitleDerived)
+		&seen, &it.FeedTitle, &it.TitleDerived, &body)
 	if err != nil {
 		return it, err
 	}
-	it.Keys.SimHash = uint64(simhash)
+	it.Keys.SimHash, it.Keys.Body = uint64(simhash), uint64(body)
 	it.Published, it.Updated, it.FirstSeen = Time(pub), Time(upd), Time(seen)
 	if it.Categories, err = Unlist(cats); err == nil {
 		it.Tags, err = Unlist(tags)

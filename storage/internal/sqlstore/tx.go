@@ -50,6 +50,7 @@ type StoryChange struct {
 	Story     int64
 	Published int64 // unix nanoseconds (Nanos)
 	SimHash   uint64
+	Body      uint64 // the Body fingerprint; 0 for none
 	Title     string // title key
 	Changed   bool   // an existing story, whose SimHash was OldHash
 	OldHash   uint64
@@ -161,7 +162,9 @@ func (t *Tx) sqlCandidates(ctx context.Context, q storage.CandidateQuery) ([]sto
 	if q.Title != "" {
 		title = sql.NullString{String: q.Title, Valid: true}
 	}
-	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(q.From), Nanos(q.To)))
+	bb := BodyBands(q.Body)
+	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(q.From), Nanos(q.To),
+		bb[0], bb[1], bb[2], bb[3]))
 	return slices.DeleteFunc(items, func(it storage.Item) bool { return !q.Matches(it.Keys, it.Published) }), err
 }
 
@@ -245,11 +248,11 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	}
 	t.dirty = true
 	pub := Nanos(it.Published)
-	b := it.Keys.Bands()
+	b, bb := it.Keys.Bands(), BodyBands(it.Keys.Body)
 	if it.StoryID == 0 {
 		_, err := t.Run.Exec(ctx, StInsertStory, storyID, it.ID, storage.StoryUID(it.FeedURL, it.GUID),
 			pub, max(pub, Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash),
-			Nanos(it.FirstSeen))
+			Nanos(it.FirstSeen), bb[0], bb[1], bb[2], bb[3])
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
 		}
@@ -257,7 +260,7 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 			t.nextStory++
 		}
 		it.StoryID = storyID
-		t.track(StoryChange{Story: storyID, Published: pub, SimHash: it.Keys.SimHash, Title: it.Keys.Title})
+		t.track(StoryChange{Story: storyID, Published: pub, SimHash: it.Keys.SimHash, Body: it.Keys.Body, Title: it.Keys.Title})
 		return true, nil
 	}
 	upd := max(pub, Nanos(it.Updated), Nanos(t.Now))
@@ -272,11 +275,11 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	if pub < spub {
 		// An earlier copy represents the story from now on.
 		_, err = t.Run.Exec(ctx, StStoryRep, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
-			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID)
+			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID, bb[0], bb[1], bb[2], bb[3])
 		if err != nil {
 			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
 		}
-		t.track(StoryChange{Story: it.StoryID, Published: pub, SimHash: it.Keys.SimHash, Title: it.Keys.Title,
+		t.track(StoryChange{Story: it.StoryID, Published: pub, SimHash: it.Keys.SimHash, Body: it.Keys.Body, Title: it.Keys.Title,
 			Changed: true, OldHash: uint64(shash)})
 	}
 	return true, nil
@@ -290,7 +293,7 @@ func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any) (boo
 	args := []any{id, sid, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
 		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
-		Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived}
+		Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived, int64(it.Keys.Body)}
 	if t.PickIDs {
 		// The IDs are known: nothing to read back.
 		res, err := t.Run.Exec(ctx, StInsertItem, args...)
@@ -333,29 +336,44 @@ func (t *Tx) stored(ctx context.Context, it *storage.Item) (bool, error) {
 func (t *Tx) change(ctx context.Context, it *storage.Item) error {
 	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
 		it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash, it.Keys.Title,
-		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), it.FeedTitle, it.TitleDerived, it.ID)
+		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), it.FeedTitle, it.TitleDerived, it.ID,
+		int64(it.Keys.Body))
 	if err != nil {
 		return err
 	}
-	var rep, pub, simhash int64
+	var rep, pub, simhash, body int64
 	var urlKey, titleKey string
-	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash); err != nil {
+	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash, &body); err != nil {
 		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
 	}
 	var spub, supd, shash int64
 	if err := t.Run.QueryRow(ctx, StStory, it.StoryID).Scan(&spub, &supd, &shash); err != nil {
 		return fmt.Errorf("story %d: %w", it.StoryID, err)
 	}
-	b := storage.Keys{SimHash: uint64(simhash)}.Bands()
+	b, bb := storage.Keys{SimHash: uint64(simhash)}.Bands(), BodyBands(uint64(body))
 	upd := max(supd, Nanos(it.Published), Nanos(it.Updated), Nanos(t.Now))
 	if _, err := t.Run.Exec(ctx, StStoryRep, rep, pub, upd, urlKey, titleKey,
-		b[0], b[1], b[2], b[3], simhash, it.StoryID); err != nil {
+		b[0], b[1], b[2], b[3], simhash, it.StoryID, bb[0], bb[1], bb[2], bb[3]); err != nil {
 		return fmt.Errorf("update story %d: %w", it.StoryID, err)
 	}
-	t.track(StoryChange{Story: it.StoryID, Published: pub, SimHash: uint64(simhash), Title: titleKey,
+	t.track(StoryChange{Story: it.StoryID, Published: pub, SimHash: uint64(simhash), Body: uint64(body), Title: titleKey,
 		Changed: true, OldHash: uint64(shash)})
 	t.dirty = true
 	return nil
+}
+
+// BodyBands returns the four 16-bit bands of the Body fingerprint body as
+// the values of the stories' body_band columns: NULL, which matches no
+// lookup, for none (0).
+func BodyBands(body uint64) [4]sql.NullInt64 {
+	var nb [4]sql.NullInt64
+	if body == 0 {
+		return nb
+	}
+	for i, b := range (storage.Keys{Body: body}).BodyBands() {
+		nb[i] = sql.NullInt64{Int64: b, Valid: true}
+	}
+	return nb
 }
 
 // track records a story change when the backend asked for them.
