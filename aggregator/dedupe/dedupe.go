@@ -57,10 +57,11 @@ const MaxBandDistance = 16
 
 // Query returns the candidate query of an item with keys k published at
 // pub: the stories published within the window around pub whose
-// representative has the same non-empty title key, or shares a 16-bit
-// SimHash band with k and is at most MaxBandDistance bits apart.
+// representative has the same non-empty title key, or one of whose
+// fingerprints (SimHash and Body) shares a 16-bit band with one of k's
+// and is at most MaxBandDistance bits apart from it.
 func (d *Deduper) Query(k storage.Keys, pub time.Time) storage.CandidateQuery {
-	return storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, MaxDistance: MaxBandDistance,
+	return storage.CandidateQuery{Title: k.Title, SimHash: k.SimHash, Body: k.Body, MaxDistance: MaxBandDistance,
 		From: pub.Add(-d.opt.Window), To: pub.Add(d.opt.Window)}
 }
 
@@ -94,8 +95,8 @@ func New(o Options) *Deduper {
 func (d *Deduper) Options() Options { return d.opt }
 
 // Keys computes the dedupe keys of an item: its canonical URL, the
-// normalised key of its title and the 64-bit SimHash of its normalised
-// lead text.
+// normalised key of its title, the 64-bit SimHash of its normalised
+// lead text and that of the text after its first sentence (Body).
 func (d *Deduper) Keys(it *feeds.Item) storage.Keys {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
@@ -111,6 +112,7 @@ func (d *Deduper) Keys(it *feeds.Item) storage.Keys {
 		URL:     CanonicalURL(it.URL),
 		Title:   titleKey(f.tbuf),
 		SimHash: simHash(txt, f.tbuf),
+		Body:    bodyHash(txt),
 	}
 }
 
@@ -128,6 +130,22 @@ type Decision struct {
 	Attributed bool    // a "Source:" line of one names the other's outlet
 	Linked     bool    // one links to the other's URL
 	Veto       string  // why the candidate was refused whatever its score ("numbers")
+}
+
+// nearest returns the least distance between a fingerprint of k and one
+// of c: SimHash to SimHash, and to or from a Body that is not 0.
+func nearest(k, c storage.Keys) int {
+	d := distance(k.SimHash, c.SimHash)
+	if c.Body != 0 {
+		d = min(d, distance(k.SimHash, c.Body))
+	}
+	if k.Body != 0 {
+		d = min(d, distance(k.Body, c.SimHash))
+		if c.Body != 0 {
+			d = min(d, distance(k.Body, c.Body))
+		}
+	}
+	return d
 }
 
 // maxCandidates bounds how many candidate stories one item is confirmed
@@ -266,7 +284,7 @@ func (d *Deduper) assign(ctx context.Context, tx Lookup, it *storage.Item, expla
 			if k.Title != "" && c.Keys.Title == k.Title {
 				return -1
 			}
-			return distance(k.SimHash, c.Keys.SimHash)
+			return nearest(k, c.Keys)
 		}
 		slices.SortStableFunc(cands, func(x, y storage.Item) int { return rank(&x) - rank(&y) })
 		cands = cands[:maxCandidates]

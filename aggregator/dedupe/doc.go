@@ -4,7 +4,7 @@
 //
 // # Keys
 //
-// Keys computes three keys per item, which the store indexes:
+// Keys computes four keys per item, which the store indexes:
 //
 //   - the canonical URL (CanonicalURL): https, lower-case host without
 //     "www." or a default port, no fragment, no tracking parameters
@@ -24,7 +24,13 @@
 //     lines ("Source: China Daily", "来源：南岭日报", "Editor: …") removed. A
 //     text that ends in an ellipsis loses its last, possibly partial, word.
 //     Only the first tokens count, so summaries cut at different lengths
-//     share the fingerprint.
+//     share the fingerprint;
+//   - a second 64-bit SimHash, Body, of the text beyond the lead: the
+//     first 16 tokens after the first sentence (up to a line break, a
+//     "。", or a full stop before a capital, abbreviations such as
+//     "Nov." and "U.S." read through), or 0 when fewer than 8 follow it.
+//     A copy whose lead was rewritten keeps the sentences after it, and
+//     a summary taken from the second paragraph has them as its lead.
 //
 // Words are runs of letters and digits, lower-cased and stripped of
 // diacritics ("Việt Nam" and "Vietnam" are one word pair); Chinese,
@@ -44,7 +50,10 @@
 // every story published within the window (72 hours either side by
 // default) that shares one of the four 16-bit SimHash bands (Manku's
 // scheme: two fingerprints within 3 bits always share a band) or the exact
-// title key. Each candidate representative is then confirmed against the
+// title key, or whose two fingerprints meet the item's across: the
+// item's lead or Body sharing a band with the story's Body, or the
+// item's Body with the story's lead, and in every case at most 16 of
+// the 64 bits apart. Each candidate representative is then confirmed against the
 // item; the item joins the best-scoring story at or above the threshold
 // ("near"), else starts a new story ("new"). Comparing with the
 // representative only means that chains of near matches (A≈B≈C) cannot
@@ -80,7 +89,7 @@
 // one outlet 18 hours or more apart it is a column. A single shared
 // paragraph under unrelated headlines counts only partly (background
 // that stories share). At most 64 candidates are confirmed per item, those with the same title
-// key and the nearest fingerprints first. The default threshold
+// key and the nearest fingerprints (of either kind) first. The default threshold
 // is 0.65. A Deduper keeps the compared features (title and body shingle
 // hashes, credited source, links) of the last few thousand items it has
 // seen, keyed by feed, GUID and content hash, so that a story's

@@ -18,7 +18,7 @@ import (
 )
 
 // Floors of the realistic set (testdata/news). The algorithm measures
-// pairwise precision 1.0000 and recall 0.8772 on it, with none of the 80
+// pairwise precision 1.0000 and recall 0.8882 on it, with none of the 80
 // hard-negative pairs merged; the floors are those figures less 0.005,
 // and that count, so they only catch a regression. When the algorithm
 // recognises copies the way an editor would, the bars of issue 12
@@ -27,7 +27,7 @@ import (
 // merged.
 const (
 	newsMinPrecision  = 0.995
-	newsMinRecall     = 0.872
+	newsMinRecall     = 0.883
 	newsMaxHardMerged = 0
 )
 

@@ -490,6 +490,65 @@ func simHash(body text, title []byte) uint64 {
 	return h
 }
 
+// bodyHash returns the 64-bit SimHash of the text beyond the lead: the
+// first leadTokens tokens after the first sentence of body, fingerprinted
+// as simHash does the lead, or 0 when fewer than leadTokens/2 tokens
+// follow it. A copy whose lead was rewritten keeps the sentences after
+// it, and a summary taken from the second paragraph has them as its
+// lead, so the fingerprints of copies meet where their leads do not.
+func bodyHash(body text) uint64 {
+	b := body.body[firstSentence(body.body):]
+	var v [64]int32
+	if addTokens(&v, b, leadTokens, body.cut) < leadTokens/2 {
+		return 0
+	}
+	var h uint64
+	for i, x := range v {
+		if x > 0 {
+			h |= 1 << i
+		}
+	}
+	return max(h, 1)
+}
+
+// firstSentence returns the length of the first sentence of b: up to a
+// line break, a Chinese full stop, or a ".", "!" or "?" followed by a
+// space and a capital letter or digit; len(b) when b has no other.
+func firstSentence(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '\n':
+			return i + 1
+		case '.', '!', '?':
+			if i+2 < len(b) && b[i+1] == ' ' && (b[i+2] >= 'A' && b[i+2] <= 'Z' || b[i+2] >= '0' && b[i+2] <= '9' || b[i+2] == '"') &&
+				!abbreviation(b[:i]) {
+				return i + 2
+			}
+		case 0xe3: // 。 is E3 80 82
+			if i+2 < len(b) && b[i+1] == 0x80 && b[i+2] == 0x82 {
+				return i + 3
+			}
+		case 0xef: // ！ EF BC 81, ？ EF BC 9F
+			if i+2 < len(b) && b[i+1] == 0xbc && (b[i+2] == 0x81 || b[i+2] == 0x9f) {
+				return i + 3
+			}
+		}
+	}
+	return len(b)
+}
+
+// abbreviation reports whether b ends in a word that a full stop after
+// it abbreviates rather than ends a sentence with: a single letter
+// ("U.S.") or a short capitalised word ("Nov.", "Mr.").
+func abbreviation(b []byte) bool {
+	j := len(b)
+	for j > 0 && isASCIILetter(b[j-1]) {
+		j--
+	}
+	w := b[j:]
+	return len(w) == 1 || len(w) > 1 && len(w) <= 4 && w[0] >= 'A' && w[0] <= 'Z'
+}
+
 // addTokens adds up to limit (at most leadTokens) tokens of s to the
 // SimHash accumulator v and returns how many it added; with dropLast the
 // last token of s is skipped. The first token counts alone and each other

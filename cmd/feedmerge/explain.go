@@ -39,7 +39,7 @@ func (m *Main) Explain(ctx context.Context, args []string) int {
 				fmt.Fprintf(m.Stdout, "    %s\n", d)
 			}
 		} else {
-			fmt.Fprintln(m.Stdout, "  no candidate story shares a URL, a title or a SimHash band within the window")
+			fmt.Fprintln(m.Stdout, "  no candidate story shares a URL, a title or a fingerprint band within the window")
 		}
 	}
 	return exitOK
