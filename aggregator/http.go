@@ -96,6 +96,9 @@ func Meta(cfg *Config) feeds.Meta {
 	return feeds.Meta{ID: feedID(cfg), Title: cfg.Output.Title, SelfURL: self}
 }
 
+// lastPoll is LastPoll on the service's store.
+func (s *Service) lastPoll(ctx context.Context) time.Time { return LastPoll(ctx, s.store) }
+
 // LastPoll returns the time of the latest successful poll of any feed in
 // store, or the zero time when there is none or it cannot be read: the
 // merged feed's updated time while it has no stories.
@@ -116,15 +119,15 @@ func LastPoll(ctx context.Context, store storage.Store) time.Time {
 func (s *Service) feedHandler(cfg *Config) http.Handler {
 	limit := cfg.Output.Items
 	m := Meta(cfg)
-	m.Fallback = LastPoll(context.Background(), s.store)
 	return &feeds.Handler{
 		Meta:     m,
 		Revision: s.store.Revision,
 		Stories: func(ctx context.Context) ([]feeds.Story, error) {
 			return s.store.Stories(ctx, storage.StoryQuery{Limit: limit})
 		},
-		Logger:  s.log,
-		Entries: &s.entries,
+		Logger:   s.log,
+		Entries:  &s.entries,
+		Fallback: s.lastPoll,
 	}
 }
 
@@ -188,7 +191,6 @@ func (s *Service) riverHandler(cfg *Config, tag string) http.Handler {
 		}
 	}
 	m := Meta(cfg)
-	m.Fallback = LastPoll(context.Background(), s.store)
 	title := cfg.Output.Title
 	if tag != "" {
 		title += " · " + tag
@@ -201,6 +203,7 @@ func (s *Service) riverHandler(cfg *Config, tag string) http.Handler {
 		},
 		Logger:      s.log,
 		ContentType: "text/html; charset=utf-8",
+		Fallback:    s.lastPoll,
 		Render: func(w io.Writer, m feeds.Meta, stories []feeds.Story) error {
 			p := &riverPage{page: pageFor(cfg, title), Tag: tag, Tags: tags, Stories: make([]riverStory, 0, len(stories))}
 			for i := range stories {

@@ -42,6 +42,10 @@ type Handler struct {
 	// it gets the same caching, ETag, 304 and gzip.
 	Render      func(w io.Writer, m Meta, stories []Story) error
 	ContentType string
+	// Fallback, when set, is asked for Meta.Fallback when there are no
+	// stories to serve (the time of the last successful poll, say), so
+	// that it costs nothing while there are.
+	Fallback func(ctx context.Context) time.Time
 
 	mu    sync.Mutex // serialises rendering so one revision renders once
 	cache atomic.Pointer[rendition]
@@ -148,7 +152,11 @@ func (h *Handler) rendition(ctx context.Context) (*rendition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read stories at revision %d: %w", rev, err)
 	}
-	rd, err := render(h.Meta, rev, stories, h.Entries, h.Render)
+	m := h.Meta
+	if len(stories) == 0 && h.Fallback != nil {
+		m.Fallback = h.Fallback(ctx)
+	}
+	rd, err := render(m, rev, stories, h.Entries, h.Render)
 	if err != nil {
 		return nil, err
 	}

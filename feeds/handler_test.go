@@ -325,3 +325,31 @@ func TestMetaChangesETag(t *testing.T) {
 		t.Errorf("empty feed with Fallback %v: modified %v, ETag %s (without: %s); want the fallback and a new ETag", m.Fallback, c.modified, c.etag, a.etag)
 	}
 }
+
+// TestHandlerFallback checks that Fallback dates an empty feed and is
+// not asked while there are stories.
+func TestHandlerFallback(t *testing.T) {
+	last := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	calls := 0
+	for _, tc := range []struct {
+		stories   []Story
+		wantCalls int
+		want      string
+	}{
+		{nil, 1, "<updated>2026-11-30T08:00:00Z</updated>"},
+		{[]Story{{ID: "urn:uuid:1", Title: "One", URL: "https://a.test/1", Published: last.Add(time.Hour)}}, 0, "<updated>2026-11-30T09:00:00Z</updated>"},
+	} {
+		calls = 0
+		h := &Handler{
+			Meta:     testMeta,
+			Revision: func(context.Context) (int64, error) { return 1, nil },
+			Stories:  func(context.Context) ([]Story, error) { return tc.stories, nil },
+			Fallback: func(context.Context) time.Time { calls++; return last },
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/feed.atom", nil))
+		if calls != tc.wantCalls || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%d stories: Fallback called %d times (want %d), feed has %s: %v", len(tc.stories), calls, tc.wantCalls, tc.want, strings.Contains(rec.Body.String(), tc.want))
+		}
+	}
+}
