@@ -345,15 +345,18 @@ const (
 
 // vocabOverlap returns the share of the words of the body with fewer
 // distinct words found in the other body.
-func vocabOverlap(a, c *features) float64 {
-	short, long := a.vocab, c.vocab
-	if len(short) > len(long) {
-		short, long = long, short
+func vocabOverlap(a, c *features) float64 { return shorterShare(a.vocab, c.vocab, 0) }
+
+// shorterShare returns the share of the shorter of two sorted sets found
+// in the longer, or empty when the shorter is empty.
+func shorterShare(a, b []uint32, empty float64) float64 {
+	if len(a) > len(b) {
+		a, b = b, a
 	}
-	if len(short) == 0 {
-		return 0
+	if len(a) == 0 {
+		return empty
 	}
-	return float64(intersect(short, long)) / float64(len(short))
+	return float64(intersect(a, b)) / float64(len(a))
 }
 
 // reported reports whether every number of nums is in the text of f.
@@ -368,16 +371,7 @@ func reported(nums []uint64, f *features) bool {
 
 // numberShare returns the share of the numbers of the text with fewer
 // that the other text also reports, 1 when either has none.
-func numberShare(a, c *features) float64 {
-	short, long := a.bnums, c.bnums
-	if len(short) > len(long) {
-		short, long = long, short
-	}
-	if len(short) == 0 {
-		return 1
-	}
-	return float64(intersect(short, long)) / float64(len(short))
-}
+func numberShare(a, c *features) float64 { return shorterShare(a.bnums, c.bnums, 1) }
 
 // recurring reports whether a and c, with the same title, may be two
 // issues of one outlet's column: the same outlet (by name or host), hours
