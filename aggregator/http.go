@@ -253,9 +253,7 @@ func pageLang(stories []feeds.Story) string {
 
 // serveStatus answers /status (HTML) and /status.json from Report.
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request, cfg *Config) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !feeds.ReadOnly(w, r) {
 		return
 	}
 	rep, err := s.Report(r.Context())

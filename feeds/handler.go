@@ -66,9 +66,7 @@ type rendition struct {
 // last feed it built, and 500 with a one-line body (logging the cause)
 // when it has built none.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !ReadOnly(w, r) {
 		return
 	}
 	rd, err := h.rendition(r.Context())
@@ -117,6 +115,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		w.Write(body) //nolint:errcheck // the client went away; nothing to do
 	}
+}
+
+// ReadOnly reports whether r is a GET or HEAD; otherwise it answers 405
+// Method Not Allowed, naming the methods allowed, and reports false.
+func ReadOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
 }
 
 func notModified(w http.ResponseWriter) {

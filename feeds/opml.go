@@ -277,9 +277,7 @@ const OPMLContentType = "text/x-opml; charset=utf-8"
 // titled title: GET and HEAD, with a strong ETag of the document and 304
 // Not Modified to a request that has it; 405 to other methods.
 func ServeOPML(w http.ResponseWriter, r *http.Request, title string, list []OPMLFeed) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !ReadOnly(w, r) {
 		return
 	}
 	var buf bytes.Buffer
