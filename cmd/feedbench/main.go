@@ -26,6 +26,7 @@ func main() {
 	fs.IntVar(&o.items, "items", 20, "items per feed")
 	fs.Uint64Var(&o.seed, "seed", 1, "farm content seed")
 	fs.IntVar(&o.faultEvery, "fault-every", 0, "make every Nth feed faulty (0: none)")
+	fs.BoolVar(&o.regional, "regional", false, "a farm whose stories share places, names, numbers and words (feedfarm -regional)")
 	fs.IntVar(&o.stories, "stories", 0, "bulk-fill a store to this many stories for the GET /feed.atom step (0: use the polled store)")
 	fs.BoolVar(&o.dedupe, "dedupe", false, "also measure store+dedupe rates at 10,000 and 1,000,000 stored stories (slow)")
 	fs.IntVar(&o.dedupeMax, "dedupe-max", 1_000_000, "the larger store size of -dedupe")

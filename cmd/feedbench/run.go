@@ -44,6 +44,7 @@ type options struct {
 	batchFeeds               int // feeds of each -dedupe batch; 0 means batchFeeds
 	binary                   string
 	inProcess                bool
+	regional                 bool // stories from the regional vocabulary (feedfarm.Options.Regional)
 	dir                      string
 	cpuProfile               string
 }
@@ -92,7 +93,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 	b.progress("starting a farm of %d feeds × %d items (seed %d)", o.feeds, o.items, o.seed)
 	start := time.Now()
-	fm, err := feedfarm.Start(feedfarm.Options{Feeds: o.feeds, Items: o.items, Seed: o.seed, FaultEvery: o.faultEvery, SlowDelay: time.Second})
+	fm, err := feedfarm.Start(feedfarm.Options{Feeds: o.feeds, Items: o.items, Seed: o.seed, FaultEvery: o.faultEvery, SlowDelay: time.Second, Regional: o.regional})
 	if err != nil {
 		return err
 	}

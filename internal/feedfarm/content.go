@@ -76,6 +76,59 @@ var (
 	zhChars  = []rune("国家城市发展经济合作项目科技教育文化交通能源农业工业企业市场服务社会健康环境水利港口铁路公路桥梁学校医院研究中心政府部门会议计划建设投资贸易出口进口资金技术人才创新数字网络平台标准质量安全生态旅游产品生产销售增长提高推动加强完善实施开展举行签署启动完成扩大支持服务")
 )
 
+// vocabulary is where a farm's words come from: invented afresh for
+// every use (nil pools), or, for a regional farm, drawn from small fixed
+// pools, so that stories share places, names, numbers and most of their
+// words as the news of one region does.
+type vocabulary struct {
+	words, names, zhWords []string
+	numbers               int // story numbers are 2…numbers+1
+}
+
+// regional returns the pools of a regional farm, the same for every seed.
+func regional() *vocabulary {
+	r := rand.New(rand.NewPCG(7, 7))
+	v := &vocabulary{numbers: 40}
+	for range 150 {
+		v.words = append(v.words, word(r))
+	}
+	for range 30 {
+		v.names = append(v.names, name(r))
+	}
+	for range 150 {
+		v.zhWords = append(v.zhWords, zhWord(r))
+	}
+	return v
+}
+
+func (v *vocabulary) word(r *rand.Rand) string {
+	if v == nil {
+		return word(r)
+	}
+	return pick(r, v.words)
+}
+
+func (v *vocabulary) name(r *rand.Rand) string {
+	if v == nil {
+		return name(r)
+	}
+	return pick(r, v.names)
+}
+
+func (v *vocabulary) zhWord(r *rand.Rand) string {
+	if v == nil {
+		return zhWord(r)
+	}
+	return pick(r, v.zhWords)
+}
+
+func (v *vocabulary) number(r *rand.Rand) int {
+	if v == nil {
+		return 2 + r.IntN(700)
+	}
+	return 2 + r.IntN(v.numbers)
+}
+
 // word invents a lowercase pseudo-word of 1 to 3 syllables.
 func word(r *rand.Rand) string {
 	var b strings.Builder
@@ -93,14 +146,14 @@ func name(r *rand.Rand) string {
 	return strings.ToUpper(w[:1]) + w[1:]
 }
 
-// phrase invents n words of text, mixing function words in.
-func phrase(r *rand.Rand, n int) string {
+// phrase makes n words of text, mixing function words in.
+func (v *vocabulary) phrase(r *rand.Rand, n int) string {
 	ws := make([]string, n)
 	for i := range ws {
 		if r.IntN(3) == 0 {
 			ws[i] = pick(r, function)
 		} else {
-			ws[i] = word(r)
+			ws[i] = v.word(r)
 		}
 	}
 	return strings.Join(ws, " ")
@@ -116,39 +169,39 @@ func zhWord(r *rand.Rand) string {
 	return string(w)
 }
 
-func zhPhrase(r *rand.Rand, n int) string {
+func (v *vocabulary) zhPhrase(r *rand.Rand, n int) string {
 	var b strings.Builder
 	for range n {
-		b.WriteString(zhWord(r))
+		b.WriteString(v.zhWord(r))
 	}
 	return b.String()
 }
 
 // newStory invents story id published at pub, first carried by feed origin.
-func newStory(r *rand.Rand, id int, zh bool, pub time.Time, origin *feedInfo) *story {
+func (v *vocabulary) newStory(r *rand.Rand, id int, zh bool, pub time.Time, origin *feedInfo) *story {
 	s := &story{id: id, zh: zh, published: pub, origin: origin.idx}
-	n := 2 + r.IntN(700)
+	n := v.number(r)
 	if zh {
-		s.region = pick(r, zhPlaces) + zhWord(r)
-		s.title = fmt.Sprintf("%s%s%s%d项%s%s", s.region, pick(r, zhSubjects), pick(r, zhVerbs), n, zhWord(r), pick(r, zhObjects))
-		s.lead = s.title + "。" + zhPhrase(r, 6) + "，" + pick(r, zhDetails) + "。"
+		s.region = pick(r, zhPlaces) + v.zhWord(r)
+		s.title = fmt.Sprintf("%s%s%s%d项%s%s", s.region, pick(r, zhSubjects), pick(r, zhVerbs), n, v.zhWord(r), pick(r, zhObjects))
+		s.lead = s.title + "。" + v.zhPhrase(r, 6) + "，" + pick(r, zhDetails) + "。"
 		s.body = []string{s.lead}
 		for range 2 + r.IntN(3) {
-			s.body = append(s.body, zhPhrase(r, 5)+"，"+zhPhrase(r, 4)+"。")
+			s.body = append(s.body, v.zhPhrase(r, 5)+"，"+v.zhPhrase(r, 4)+"。")
 		}
 		s.slug = fmt.Sprintf("zh-%d", id)
 	} else {
 		s.region = pick(r, places)
 		if r.IntN(2) == 0 {
-			s.region = name(r)
+			s.region = v.name(r)
 		}
-		subj, verb, obj := word(r)+" "+pick(r, subjects), pick(r, verbs), word(r)+" "+pick(r, objects)
-		partner := name(r)
+		subj, verb, obj := v.word(r)+" "+pick(r, subjects), pick(r, verbs), v.word(r)+" "+pick(r, objects)
+		partner := v.name(r)
 		s.title = fmt.Sprintf("%s %s %s %d %s with %s", s.region, subj, verb, n, obj, partner)
-		s.lead = fmt.Sprintf("The %s of %s %s %d %s with %s, %s %s.", subj, s.region, verb, n, obj, partner, phrase(r, 12), pick(r, fillers))
+		s.lead = fmt.Sprintf("The %s of %s %s %d %s with %s, %s %s.", subj, s.region, verb, n, obj, partner, v.phrase(r, 12), pick(r, fillers))
 		s.body = []string{s.lead}
 		for range 2 + r.IntN(3) {
-			s.body = append(s.body, sentence(r)+" "+sentence(r)+" "+sentence(r))
+			s.body = append(s.body, v.sentence(r)+" "+v.sentence(r)+" "+v.sentence(r))
 		}
 		s.slug = slugify(fmt.Sprintf("%s %s %s %d %s", s.region, subj, verb, n, obj))
 	}
@@ -156,8 +209,8 @@ func newStory(r *rand.Rand, id int, zh bool, pub time.Time, origin *feedInfo) *s
 	return s
 }
 
-func sentence(r *rand.Rand) string {
-	p := name(r) + " " + phrase(r, 6+r.IntN(8))
+func (v *vocabulary) sentence(r *rand.Rand) string {
+	p := v.name(r) + " " + v.phrase(r, 6+r.IntN(8))
 	if r.IntN(2) == 0 {
 		p += ", " + pick(r, details)
 	}

@@ -104,6 +104,11 @@ type Options struct {
 	// Changing is the share of serving feeds that Publish adds items to
 	// (a different set each round); 0 means 0.1, 1 means every feed.
 	Changing float64
+	// Regional makes every story from small fixed pools of places,
+	// names, numbers and words, as the news of one region shares them:
+	// stories look alike, so candidate sets are large and only the
+	// details tell stories apart.
+	Regional bool
 }
 
 func (o *Options) defaults() {
@@ -197,6 +202,7 @@ type Farm struct {
 
 	mu      sync.Mutex // guards the content below
 	r       *rand.Rand
+	vocab   *vocabulary // nil: words invented afresh
 	stories int
 	round   int
 
@@ -208,6 +214,9 @@ type Farm struct {
 func Start(o Options) (*Farm, error) {
 	o.defaults()
 	fm := &Farm{o: o, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))}
+	if o.Regional {
+		fm.vocab = regional()
+	}
 	fm.ctx, fm.cancel = context.WithCancel(context.Background())
 	hosts := o.Hosts
 	throttleHost := -1
@@ -341,7 +350,7 @@ func (fm *Farm) fill(n int, only []*feedInfo, from, to time.Time) {
 			k++
 			fm.stories++
 			pub := from.Add(time.Duration(k) * step).Truncate(time.Second)
-			s := newStory(r, fm.stories, f.gbk, pub, f)
+			s := fm.vocab.newStory(r, fm.stories, f.gbk, pub, f)
 			carriers := []*feedInfo{f}
 			// About a third of stories are syndicated to 1-3 more feeds.
 			if r.IntN(3) == 0 {

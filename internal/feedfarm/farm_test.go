@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,4 +168,44 @@ func containsHan(s string) bool {
 		}
 	}
 	return false
+}
+
+// TestRegional checks that a regional farm's stories share their words:
+// over the same number of English stories, their titles use far fewer
+// distinct words than those of a farm that invents its words, while every
+// story is still its own (distinct GUIDs, as Expected lists them).
+func TestRegional(t *testing.T) {
+	vocabulary := func(regional bool) (words, items int) {
+		fm, err := Start(Options{Feeds: 40, Items: 10, Seed: 3, Hosts: 1, GBKEvery: -1, Regional: regional})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fm.Close()
+		seen := map[string]bool{}
+		for _, f := range fm.Feeds() {
+			_, body := get(t, http.DefaultClient, f.URL, nil)
+			parsed, err := feeds.Parse(body, "", f.URL, time.Now())
+			if err != nil {
+				t.Fatalf("feed %d: %v", f.Index, err)
+			}
+			if len(parsed.Items) != len(fm.Expected()[f.URL]) {
+				t.Fatalf("feed %d: %d items, want %d", f.Index, len(parsed.Items), len(fm.Expected()[f.URL]))
+			}
+			for _, it := range parsed.Items {
+				items++
+				for _, w := range strings.Fields(strings.ToLower(it.Title)) {
+					seen[strings.Trim(w, ":|-,")] = true
+				}
+			}
+		}
+		return len(seen), items
+	}
+	fresh, n := vocabulary(false)
+	shared, m := vocabulary(true)
+	if n != m || n == 0 {
+		t.Fatalf("%d and %d items", n, m)
+	}
+	if shared*2 > fresh {
+		t.Errorf("regional titles use %d distinct words, invented ones %d: want at most half", shared, fresh)
+	}
 }
