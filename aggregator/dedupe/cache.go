@@ -107,14 +107,17 @@ func (f *features) clone() *features {
 		src:    f.src,
 		paras:  f.paras,
 		cut:    f.cut,
+		head:   f.head,
+		nhead:  f.nhead,
 	}
 	// One allocation for both hash slices of the title.
 	th := make([]uint64, len(f.title)+len(f.nums))
 	c.title = th[:copy(th, f.title):len(f.title)]
 	c.nums = th[len(f.title):][:copy(th[len(f.title):], f.nums)]
 	c.body = append([]uint32(nil), f.body...)
-	c.vocab = append([]uint32(nil), f.vocab...)
 	c.bnums = append([]uint32(nil), f.bnums...)
+	c.vocab = append([]uint32(nil), f.vocab...)
+	c.figs = append([]uint64(nil), f.figs...)
 	if len(f.links) > 0 {
 		c.links = append([]string(nil), f.links...)
 	}

@@ -130,6 +130,10 @@ type Decision struct {
 	Attributed bool    // a "Source:" line of one names the other's outlet
 	Linked     bool    // one links to the other's URL
 	Veto       string  // why the candidate was refused whatever its score ("numbers")
+	Agree      int     // numbers both texts report
+	Conflict   int     // quantities the texts report only with different numbers ("560 agreements", "56 agreements")
+	Aligned    bool    // the texts start with the same words
+	Column     bool    // the same title is taken for a recurring column's, and counts for nothing
 }
 
 // nearest returns the least distance between a fingerprint of k and one
@@ -171,6 +175,13 @@ func (d Decision) String() string {
 		fmt.Fprintf(&b, " item=%d feed=%q url=%q title=%q", d.Match.ID, d.Match.FeedTitle, d.Match.URL, d.Match.Title)
 		if d.Reason != ReasonURL {
 			fmt.Fprintf(&b, " score=%.2f title=%s body=%s dist=%d", d.Score, ratio(d.Title), ratio(d.Body), d.Distance)
+			fmt.Fprintf(&b, " figures=%d/%d", d.Agree, d.Conflict)
+			if d.Aligned {
+				b.WriteString(" aligned")
+			}
+			if d.Column {
+				b.WriteString(" column")
+			}
 			if d.Attributed {
 				b.WriteString(" attributed")
 			}

@@ -29,19 +29,22 @@ const (
 
 // features are what the confirm step compares of an item.
 type features struct {
-	title  []uint64 // sorted, unique hashes of title tokens without stopwords
-	words  float64  // length of the title in words; a CJK bigram counts half
-	nums   []uint64 // sorted, unique hashes of the numbers in the title
-	body   []uint32 // sorted, unique hashes of 3-token shingles of the body
-	vocab  []uint32 // sorted, unique hashes of the body's words without stopwords
-	bnums  []uint32 // sorted, unique hashes of the numbers in the body
-	paras  int      // paragraphs (lines) of the body; 0 when the body was cut short
-	cut    bool     // the title was cut short: its last token was left out
-	source string   // normalised name credited by a "Source:" line
-	outlet string   // normalised name of the item's feed
-	host   string   // host of the canonical URL, dots removed
-	url    string   // canonical URL
-	links  []string // canonical URLs the body links to
+	title  []uint64             // sorted, unique hashes of title tokens without stopwords
+	words  float64              // length of the title in words; a CJK bigram counts half
+	nums   []uint64             // sorted, unique hashes of the numbers in the title
+	body   []uint32             // sorted, unique hashes of 3-token shingles of the body
+	vocab  []uint32             // sorted, unique hashes of the body's words without stopwords, plurals folded
+	bnums  []uint32             // sorted, unique hashes of the numbers in the body
+	figs   []uint64             // sorted, unique figures of the body: unit hash << 32 | number hash
+	head   [headShingles]uint32 // the body's first shingles, in order
+	nhead  int                  // how many of head are set
+	paras  int                  // paragraphs (lines) of the body; 0 when the body was cut short
+	cut    bool                 // the title was cut short: its last token was left out
+	source string               // normalised name credited by a "Source:" line
+	outlet string               // normalised name of the item's feed
+	host   string               // host of the canonical URL, dots removed
+	url    string               // canonical URL
+	links  []string             // canonical URLs the body links to
 	pub    time.Time
 	src    source // what the features were extracted from
 
@@ -52,7 +55,8 @@ type features struct {
 
 func (f *features) reset() {
 	f.title, f.nums, f.body, f.links, f.raw = f.title[:0], f.nums[:0], f.body[:0], f.links[:0], f.raw[:0]
-	f.vocab, f.bnums = f.vocab[:0], f.bnums[:0]
+	f.vocab, f.bnums, f.figs = f.vocab[:0], f.bnums[:0], f.figs[:0]
+	f.nhead = 0
 	f.paras, f.cut = 0, false
 	f.source, f.outlet, f.host, f.url = "", "", "", ""
 	f.words = 0
@@ -96,6 +100,9 @@ func (f *features) extract(it *storage.Item) {
 		} else {
 			f.words++
 		}
+		if kind == kindWord {
+			tok = stem(tok) // "trains" and "train" are one word
+		}
 		h := hashBytes(tok)
 		f.title = append(f.title, h)
 		if kind == kindNumber {
@@ -111,21 +118,41 @@ func (f *features) extract(it *storage.Item) {
 	var w [3]uint64
 	n := 0
 	lastNum := false
+	var pending uint32 // the hash of a number waiting for its unit
+	havePending := false
 	for n < maxScan {
 		tok, kind, ok := t.next()
 		if !ok {
 			break
 		}
 		if n >= 3 {
-			f.body = append(f.body, shingle(w))
+			sh := shingle(w)
+			f.body = append(f.body, sh)
+			if f.nhead < headShingles {
+				f.head[f.nhead] = sh
+				f.nhead++
+			}
 		}
 		h := hashBytes(tok)
+		if havePending {
+			f.figs = append(f.figs, figure(pending, unitHash(tok, kind, h)))
+			havePending = false
+		}
+		switch {
+		case kind != kindWord:
+			f.vocab = append(f.vocab, uint32(mix(h)>>32))
+		case !stopwords[string(tok)]:
+			f.vocab = append(f.vocab, uint32(mix(hashBytes(stem(tok)))>>32))
+		}
 		lastNum = kind == kindNumber
 		if lastNum {
-			f.bnums = append(f.bnums, uint32(mix(h)>>32))
-		}
-		if kind != kindWord || !stopwords[string(tok)] {
-			f.vocab = append(f.vocab, uint32(mix(h)>>32))
+			v := uint32(mix(h) >> 32)
+			f.bnums = append(f.bnums, v)
+			if t.i < len(t.s) && t.s[t.i] == '%' {
+				f.figs = append(f.figs, figure(v, percentUnit))
+			} else {
+				pending, havePending = v, true
+			}
 		}
 		w[0], w[1], w[2] = w[1], w[2], h
 		n++
@@ -136,13 +163,19 @@ func (f *features) extract(it *storage.Item) {
 	}
 	if txt.cut && lastNum && n < maxScan {
 		f.bnums = f.bnums[:len(f.bnums)-1] // "2,0…" is not 2,000
+		if !havePending && len(f.figs) > 0 {
+			f.figs = f.figs[:len(f.figs)-1] // nor is "1,2…%"
+		}
+	} else if havePending && !txt.cut {
+		f.figs = append(f.figs, figure(pending, 0)) // a figure ending the text
 	}
 	f.bnums = sortShingles(f.bnums, &f.sbuf)
+	f.vocab = sortShingles(f.vocab, &f.sbuf)
+	f.figs = sortUnique(f.figs)
 	if !txt.cut {
 		f.paras = paragraphs(txt.body)
 	}
 	f.body = sortShingles(f.body, &f.sbuf)
-	f.vocab = sortShingles(f.vocab, &f.sbuf)
 	if txt.source != nil {
 		f.source = nameKey(string(txt.source))
 	}
@@ -337,10 +370,14 @@ const (
 	titleOnlyWindow   = 36 * time.Hour
 	sameTitleScore    = 0.75 // score of identical long titles whose bodies differ
 	columnGap         = 18 * time.Hour
-	minVocab          = 0.2 // share of words the bodies of identical titles must share
+	minVocab          = 0.2 // share of words the texts under one headline share
 	minSharedTitle    = 0.3 // title overlap below which one shared paragraph counts less
 	maxParagraphBody  = 0.7
 	numberPenalty     = 0.3
+	copyContainment   = 0.9 // share of the shorter text in the longer that makes it a copy
+	minCopyShingles   = 20  // shingles of text (a sentence and more) a copy must have
+	copyScore         = 0.8 // score of a text found whole at the start of the other
+	minSupport        = 0.5 // share of a headline's words the lead it is written for holds
 )
 
 // vocabOverlap returns the share of the words of the body with fewer
@@ -359,6 +396,22 @@ func shorterShare(a, b []uint32, empty float64) float64 {
 	return float64(intersect(a, b)) / float64(len(a))
 }
 
+// support returns the share of the words of the title of f that the text
+// vocab holds: a headline written for a text takes most of its words
+// from it, one over shared background does not.
+func support(f *features, vocab []uint32) float64 {
+	if len(f.title) == 0 {
+		return 0
+	}
+	n := 0
+	for _, h := range f.title {
+		if _, ok := slices.BinarySearch(vocab, uint32(mix(h)>>32)); ok {
+			n++
+		}
+	}
+	return float64(n) / float64(len(f.title))
+}
+
 // reported reports whether every number of nums is in the text of f.
 func reported(nums []uint64, f *features) bool {
 	for _, n := range nums {
@@ -369,9 +422,145 @@ func reported(nums []uint64, f *features) bool {
 	return true
 }
 
-// numberShare returns the share of the numbers of the text with fewer
-// that the other text also reports, 1 when either has none.
-func numberShare(a, c *features) float64 { return shorterShare(a.bnums, c.bnums, 1) }
+// headShingles is how many of a body's first shingles are kept to tell
+// whether two texts start alike.
+const headShingles = 16
+
+// percentUnit is the unit of a figure followed by "%" or "percent".
+const percentUnit = 1
+
+// figure packs the hash of a number and the hash of its unit, the word
+// after it, into one value that sorts by unit.
+func figure(num, unit uint32) uint64 { return uint64(unit)<<32 | uint64(num) }
+
+// unitHash returns the unit hash of tok, the token after a number:
+// percentUnit for "percent" and "pct", 0 (no unit) for a function word
+// or another number, else the hash of the word without a plural "s", so
+// that "1 container" and "46 containers" measure the same thing.
+func unitHash(tok []byte, kind tokenKind, h uint64) uint32 {
+	switch {
+	case kind == kindNumber:
+		return 0
+	case kind == kindCJK:
+		return max(uint32(mix(h)>>32), 2)
+	case string(tok) == "percent" || string(tok) == "pct":
+		return percentUnit
+	case stopwords[string(tok)] || unitless[string(tok)]:
+		return 0
+	}
+	return max(uint32(mix(hashBytes(stem(tok)))>>32), 2)
+}
+
+// unitless are words after a number that say nothing about what it
+// counts ("300 more rangers", "20 or so").
+var unitless = map[string]bool{"more": true, "less": true, "fewer": true, "so": true, "per": true, "am": true, "pm": true}
+
+// stem returns an English word without a plural ending: "trains" →
+// "train", "cities" and "city" → "cit" (what matters is that both forms
+// give the same); words of three letters and words in "ss", "us" and
+// "is" are kept.
+func stem(w []byte) []byte {
+	n := len(w)
+	switch {
+	case n < 4:
+		return w
+	case w[n-1] == 'y' && !vowel(w[n-2]):
+		return w[:n-1]
+	case w[n-1] != 's' || w[n-2] == 's' || w[n-2] == 'u' || w[n-2] == 'i':
+		return w
+	case n > 4 && w[n-2] == 'e' && w[n-3] == 'i':
+		return w[:n-3]
+	}
+	return w[:n-1]
+}
+
+// figures compares the figures of the texts of a and c: agree is how
+// many numbers both report, conflict how many quantities (a unit both
+// report, "agreements", "percent", "个项") they report only with
+// different numbers, neither of which the other text has at all: "560
+// agreements" and "56 agreements". A number a text cut short may have
+// cut is never extracted, so it never conflicts.
+func figures(a, c *features) (agree, conflict int) {
+	agree = intersect(a.bnums, c.bnums)
+	i, j := 0, 0
+	for i < len(a.figs) && j < len(c.figs) {
+		ua, uc := a.figs[i]>>32, c.figs[j]>>32
+		switch {
+		case ua < uc:
+			i++
+			continue
+		case ua > uc:
+			j++
+			continue
+		}
+		ie, je := i, j
+		for ie < len(a.figs) && a.figs[ie]>>32 == ua {
+			ie++
+		}
+		for je < len(c.figs) && c.figs[je]>>32 == uc {
+			je++
+		}
+		if ua != 0 && !anyNumberIn(a.figs[i:ie], c.bnums) && !anyNumberIn(c.figs[j:je], a.bnums) {
+			conflict++
+		}
+		i, j = ie, je
+	}
+	return agree, conflict
+}
+
+func vowel(c byte) bool { return strings.IndexByte("aeiou", c) >= 0 }
+
+// anyNumberIn reports whether the number of any of figs is in nums.
+func anyNumberIn(figs []uint64, nums []uint32) bool {
+	for _, f := range figs {
+		if _, ok := slices.BinarySearch(nums, uint32(f)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// startAlike reports whether the texts of a and c begin with the same
+// words: seven of the first eight shingles of a (ten words) are among
+// the first headShingles of c. A lead rewritten by another desk may keep
+// its first few words, not ten. Copies start alike, however they were cut; two stories that
+// share a background paragraph seldom both open with it.
+func startAlike(a, c *features) bool {
+	if a.nhead < 8 || c.nhead < 8 {
+		return false
+	}
+	n := 0
+	for _, x := range a.head[:8] {
+		if slices.Contains(c.head[:c.nhead], x) {
+			n++
+		}
+	}
+	return n >= 7
+}
+
+// partAfterOpening reports whether texts that start alike share little
+// beyond their opening: of the shingles of the shorter text after its
+// first headShingles, fewer than half are in the other, as in two issues
+// of a column that open with the same sentence. Copies, however cut,
+// go on alike. Too short a text to tell is judged by its containment.
+func partAfterOpening(a, c *features, containment float64) bool {
+	short, long := a, c
+	if len(short.body) > len(long.body) {
+		short, long = long, short
+	}
+	rest := len(short.body) - short.nhead
+	if rest < minShingles {
+		return containment < copyContainment
+	}
+	head := 0
+	for _, x := range short.head[:short.nhead] {
+		if _, ok := slices.BinarySearch(long.body, x); ok {
+			head++
+		}
+	}
+	shared := intersect(short.body, long.body) - head
+	return float64(shared) < 0.5*float64(rest)
+}
 
 // recurring reports whether a and c, with the same title, may be two
 // issues of one outlet's column: the same outlet (by name or host), hours
@@ -382,7 +571,7 @@ func recurring(a, c *features) bool {
 }
 
 // confirm scores the candidate representative c against the new item a
-// and records the scores in d.
+// and records the scores, and every signal that moved them, in d.
 func confirm(a, c *features, d *Decision) {
 	d.Title = -1
 	d.Body = -1
@@ -398,12 +587,13 @@ func confirm(a, c *features, d *Decision) {
 	}
 	d.Attributed = credits(a, c) || credits(c, a)
 	d.Linked = links(a, c) || links(c, a)
-	// Titles with figures the other lacks are two stories, unless each
+	// Titles with figures the other lacks are two stories, unless one
 	// title's figures are in the other's text: two headlines on one story
-	// ("7,100 trips" and "up 15 percent").
+	// ("7,100 trips" and "up 15 percent"), of which a summary may report
+	// only one.
 	if len(a.nums) > 0 && len(c.nums) > 0 {
 		common := intersect(a.nums, c.nums)
-		if common < len(a.nums) && common < len(c.nums) && !(reported(a.nums, c) && reported(c.nums, a)) {
+		if common < len(a.nums) && common < len(c.nums) && !reported(a.nums, c) && !reported(c.nums, a) {
 			d.Veto = "numbers"
 		}
 	}
@@ -412,9 +602,15 @@ func confirm(a, c *features, d *Decision) {
 		short, long = long, short
 	}
 	// Figures of the text as evidence: copies report the same ones; the
-	// issues of a column, which share their first sentence, do not.
-	numConflict := numberShare(a, c) < 0.5
+	// issues of a column, which share their first sentence, report other
+	// figures of the same things.
+	d.Agree, d.Conflict = figures(a, c)
+	numConflict := d.Conflict > 0 && d.Conflict >= d.Agree
+	d.Aligned = startAlike(a, c)
+	recur := recurring(a, c)
+	fresh := a.pub.Sub(c.pub).Abs() <= titleOnlyWindow
 	var s float64
+	bodyScore := -1.0 // the score of the texts alone
 	evidence := false // enough similarity for attribution and links to count
 	// An outlet may give every item the same boilerplate summary; its own
 	// items with different titles are not judged by their text.
@@ -424,15 +620,31 @@ func confirm(a, c *features, d *Decision) {
 		// is only partly shared is weak evidence, hence the square.
 		d.Body = float64(intersect(short, long)) / float64(len(short))
 		body := d.Body
+		// Both texts open with the same words the same day, and what they
+		// share is what one of the headlines reports: the lead of one
+		// story, not background that two stories share.
+		sv := a.vocab
+		if len(c.body) < len(a.body) {
+			sv = c.vocab
+		}
+		lead := d.Aligned && fresh && max(support(a, sv), support(c, sv)) >= minSupport
 		// One whole paragraph found in a text of several, under another
-		// headline, may be background that stories share.
-		if min(a.paras, c.paras) == 1 && max(a.paras, c.paras) >= 3 && max(d.Title, 0) < minSharedTitle {
+		// headline, may be background that stories share, unless it is
+		// the lead of both.
+		if min(a.paras, c.paras) == 1 && max(a.paras, c.paras) >= 3 && max(d.Title, 0) < minSharedTitle && !lead {
 			body = min(body, maxParagraphBody)
 		}
 		if numConflict && body < 0.95 {
 			body = min(body, 1-numberPenalty)
 		}
 		s = titleWeight*max(d.Title, 0) + bodyWeight*body*body
+		bodyScore = bodyWeight * body * body
+		// A text found whole at the start of the other is a copy, whatever
+		// its headline: desks rewrite headlines more often than two
+		// stories open with the same sentences.
+		if d.Body >= copyContainment && lead && len(short) >= minCopyShingles && !numConflict && !recur {
+			s = max(s, copyScore)
+		}
 		evidence = d.Body >= minEvidence
 	} else {
 		// Identical titles alone are trusted only when long and close in
@@ -447,12 +659,27 @@ func confirm(a, c *features, d *Decision) {
 	// A long headline that two outlets give the same day is one story,
 	// whatever their leads: desks rewrite leads and summarise other
 	// paragraphs far more often than two stories share a headline. Not so
-	// for one outlet's headline on two days, which is a column's.
+	// for one outlet's headline on two days, which is a column's, nor
+	// for two texts that open alike and then part, as the issues of a
+	// column do.
 	if d.Title == 1 && d.Body >= 0 && min(a.words, c.words) >= minTitleWords && a.pub.Sub(c.pub).Abs() <= titleOnlyWindow &&
-		!recurring(a, c) && !numConflict {
-		if v := vocabOverlap(a, c); v >= minVocab {
+		!recur && !numConflict {
+		switch {
+		case d.Aligned && partAfterOpening(a, c, d.Body):
+			d.Column = true
+		case vocabOverlap(a, c) >= minVocab || min(support(a, a.vocab)*float64(len(a.title)), support(c, c.vocab)*float64(len(c.title))) >= 2:
+			// The texts share a fifth of their words, or each is about the
+			// headline: not a text that a feed put under the wrong one.
 			s = max(s, sameTitleScore)
 		}
+	}
+	if recur && d.Title == 1 {
+		d.Column = true
+	}
+	// A column's title says nothing about which issue a text is: the
+	// texts alone must show a copy.
+	if d.Column && d.Body >= 0 {
+		s = min(s, max(bodyScore, 0))
 	}
 	if evidence && d.Attributed {
 		s += attributionBonus
