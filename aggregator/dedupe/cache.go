@@ -115,6 +115,7 @@ func (f *features) clone() *features {
 	c.title = th[:copy(th, f.title):len(f.title)]
 	c.nums = th[len(f.title):][:copy(th[len(f.title):], f.nums)]
 	c.body = append([]uint32(nil), f.body...)
+	c.rest = append([]uint32(nil), f.rest...)
 	c.bnums = append([]uint32(nil), f.bnums...)
 	c.vocab = append([]uint32(nil), f.vocab...)
 	c.figs = append([]uint64(nil), f.figs...)

@@ -133,6 +133,7 @@ type Decision struct {
 	Agree      int     // numbers both texts report
 	Conflict   int     // quantities the texts report only with different numbers ("560 agreements", "56 agreements")
 	Aligned    bool    // the texts start with the same words
+	Rewritten  bool    // one text after its lead is found whole in the other: a rewritten lead
 	Column     bool    // the same title is taken for a recurring column's, and counts for nothing
 }
 
@@ -178,6 +179,9 @@ func (d Decision) String() string {
 			fmt.Fprintf(&b, " figures=%d/%d", d.Agree, d.Conflict)
 			if d.Aligned {
 				b.WriteString(" aligned")
+			}
+			if d.Rewritten {
+				b.WriteString(" rewritten-lead")
 			}
 			if d.Column {
 				b.WriteString(" column")

@@ -33,6 +33,7 @@ type features struct {
 	words  float64              // length of the title in words; a CJK bigram counts half
 	nums   []uint64             // sorted, unique hashes of the numbers in the title
 	body   []uint32             // sorted, unique hashes of 3-token shingles of the body
+	rest   []uint32             // those of them after the first sentence
 	vocab  []uint32             // sorted, unique hashes of the body's words without stopwords, plurals folded
 	bnums  []uint32             // sorted, unique hashes of the numbers in the body
 	figs   []uint64             // sorted, unique figures of the body: unit hash << 32 | number hash
@@ -54,7 +55,7 @@ type features struct {
 }
 
 func (f *features) reset() {
-	f.title, f.nums, f.body, f.links, f.raw = f.title[:0], f.nums[:0], f.body[:0], f.links[:0], f.raw[:0]
+	f.title, f.nums, f.body, f.rest, f.links, f.raw = f.title[:0], f.nums[:0], f.body[:0], f.rest[:0], f.links[:0], f.raw[:0]
 	f.vocab, f.bnums, f.figs = f.vocab[:0], f.bnums[:0], f.figs[:0]
 	f.nhead = 0
 	f.paras, f.cut = 0, false
@@ -120,14 +121,21 @@ func (f *features) extract(it *storage.Item) {
 	lastNum := false
 	var pending uint32 // the hash of a number waiting for its unit
 	havePending := false
+	restStart, restToken := firstSentence(txt.body), -1
 	for n < maxScan {
 		tok, kind, ok := t.next()
 		if !ok {
 			break
 		}
+		if restToken < 0 && t.i > restStart {
+			restToken = n
+		}
 		if n >= 3 {
 			sh := shingle(w)
 			f.body = append(f.body, sh)
+			if restToken >= 0 && n-3 >= restToken {
+				f.rest = append(f.rest, sh)
+			}
 			if f.nhead < headShingles {
 				f.head[f.nhead] = sh
 				f.nhead++
@@ -160,6 +168,9 @@ func (f *features) extract(it *storage.Item) {
 	// The last token is kept only when the text was not cut mid-word.
 	if n >= 3 && !txt.cut {
 		f.body = append(f.body, shingle(w))
+		if restToken >= 0 && n-3 >= restToken {
+			f.rest = append(f.rest, shingle(w))
+		}
 	}
 	if txt.cut && lastNum && n < maxScan {
 		f.bnums = f.bnums[:len(f.bnums)-1] // "2,0…" is not 2,000
@@ -171,6 +182,7 @@ func (f *features) extract(it *storage.Item) {
 	}
 	f.bnums = sortShingles(f.bnums, &f.sbuf)
 	f.vocab = sortShingles(f.vocab, &f.sbuf)
+	f.rest = sortShingles(f.rest, &f.sbuf)
 	f.figs = sortUnique(f.figs)
 	if !txt.cut {
 		f.paras = paragraphs(txt.body)
@@ -455,23 +467,38 @@ func unitHash(tok []byte, kind tokenKind, h uint64) uint32 {
 // counts ("300 more rangers", "20 or so").
 var unitless = map[string]bool{"more": true, "less": true, "fewer": true, "so": true, "per": true, "am": true, "pm": true}
 
-// stem returns an English word without a plural ending: "trains" →
-// "train", "cities" and "city" → "cit" (what matters is that both forms
-// give the same); words of three letters and words in "ss", "us" and
-// "is" are kept.
+// stem returns an English word without its inflection, as far as it
+// matters for telling that two headlines use one word: a plural "s"
+// ("trains" → "train"), "ies" and a final "y" ("cities", "city" →
+// "cit"), a past "ed" ("exported" → "export") and then a silent "e"
+// ("closed", "close" → "clos"). Words of three letters and words in
+// "ss", "us" and "is" are kept; so is "ing", which as often makes
+// another word ("training" is not "trains"). What matters is that each
+// form of a word gives the same, not that the result is a word.
 func stem(w []byte) []byte {
 	n := len(w)
-	switch {
-	case n < 4:
+	if n < 4 || w[n-1] == 's' && (w[n-2] == 's' || w[n-2] == 'u' || w[n-2] == 'i') {
 		return w
-	case w[n-1] == 'y' && !vowel(w[n-2]):
-		return w[:n-1]
-	case w[n-1] != 's' || w[n-2] == 's' || w[n-2] == 'u' || w[n-2] == 'i':
-		return w
-	case n > 4 && w[n-2] == 'e' && w[n-3] == 'i':
-		return w[:n-3]
 	}
-	return w[:n-1]
+	switch {
+	case n > 4 && w[n-1] == 's' && w[n-2] == 'e' && w[n-3] == 'i':
+		return w[:n-3]
+	case w[n-1] == 's':
+		w = w[:n-1]
+	case n > 4 && w[n-2] == 'e' && w[n-1] == 'd':
+		w = w[:n-2]
+		if m := len(w); m > 3 && w[m-1] == 'i' { // "carried" → "carri" → "carr"
+			return w[:m-1]
+		}
+	}
+	n = len(w)
+	switch {
+	case n > 3 && w[n-1] == 'y' && !vowel(w[n-2]):
+		return w[:n-1]
+	case n > 3 && w[n-1] == 'e':
+		return w[:n-1]
+	}
+	return w
 }
 
 // figures compares the figures of the texts of a and c: agree is how
@@ -536,6 +563,24 @@ func startAlike(a, c *features) bool {
 		}
 	}
 	return n >= 7
+}
+
+// rewrittenLead reports whether the text of a or c after its first
+// sentence, of at least minCopyShingles shingles, is found in the other
+// whole, while the first sentences differ: the lead was rewritten and
+// the rest kept. What is shared must be what one of the headlines
+// reports, else it may be background that two stories share.
+func rewrittenLead(a, c *features) bool {
+	for _, p := range [...][2]*features{{a, c}, {c, a}} {
+		f, g := p[0], p[1]
+		if len(f.rest) < minCopyShingles || float64(intersect(f.rest, g.body)) < copyContainment*float64(len(f.rest)) {
+			continue
+		}
+		if max(support(f, g.vocab), support(g, f.vocab)) >= minSupport {
+			return true
+		}
+	}
+	return false
 }
 
 // partAfterOpening reports whether texts that start alike share little
@@ -643,6 +688,13 @@ func confirm(a, c *features, d *Decision) {
 		// its headline: desks rewrite headlines more often than two
 		// stories open with the same sentences.
 		if d.Body >= copyContainment && lead && len(short) >= minCopyShingles && !numConflict && !recur {
+			s = max(s, copyScore)
+		}
+		// A copy whose lead another desk rewrote keeps the sentences after
+		// it: all of them found in the other text, the same day, and what
+		// one of the headlines reports.
+		if d.Body >= 0 && fresh && !numConflict && !recur && rewrittenLead(a, c) {
+			d.Rewritten = true
 			s = max(s, copyScore)
 		}
 		evidence = d.Body >= minEvidence
