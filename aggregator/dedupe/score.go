@@ -567,16 +567,16 @@ func startAlike(a, c *features) bool {
 
 // rewrittenLead reports whether the text of a or c after its first
 // sentence, of at least minCopyShingles shingles, is found in the other
-// whole, while the first sentences differ: the lead was rewritten and
-// the rest kept. What is shared must be what one of the headlines
-// reports, else it may be background that two stories share.
-func rewrittenLead(a, c *features) bool {
+// whole: the lead was rewritten and the rest kept. What is shared must
+// be what one of the headlines reports, or the headlines must share
+// half their words, else it may be background that two stories share.
+func rewrittenLead(a, c *features, titles bool) bool {
 	for _, p := range [...][2]*features{{a, c}, {c, a}} {
 		f, g := p[0], p[1]
 		if len(f.rest) < minCopyShingles || float64(intersect(f.rest, g.body)) < copyContainment*float64(len(f.rest)) {
 			continue
 		}
-		if max(support(f, g.vocab), support(g, f.vocab)) >= minSupport {
+		if titles || max(support(f, g.vocab), support(g, f.vocab)) >= minSupport {
 			return true
 		}
 	}
@@ -693,7 +693,7 @@ func confirm(a, c *features, d *Decision) {
 		// A copy whose lead another desk rewrote keeps the sentences after
 		// it: all of them found in the other text, the same day, and what
 		// one of the headlines reports.
-		if d.Body >= 0 && fresh && !numConflict && !recur && rewrittenLead(a, c) {
+		if d.Body >= 0 && fresh && !numConflict && !recur && rewrittenLead(a, c, d.Title >= minEvidence) {
 			d.Rewritten = true
 			s = max(s, copyScore)
 		}
