@@ -133,6 +133,8 @@ type Decision struct {
 	Agree      int     // numbers both texts report
 	Conflict   int     // quantities the texts report only with different numbers ("560 agreements", "56 agreements")
 	Aligned    bool    // the texts start with the same words
+	Support    float64 // the larger share of either headline's words that the shorter text holds
+	Background bool    // one paragraph of one found in the other under another headline: counted only partly
 	Rewritten  bool    // one text after its lead is found whole in the other: a rewritten lead
 	Column     bool    // the same title is taken for a recurring column's, and counts for nothing
 }
@@ -177,8 +179,12 @@ func (d Decision) String() string {
 		if d.Reason != ReasonURL {
 			fmt.Fprintf(&b, " score=%.2f title=%s body=%s dist=%d", d.Score, ratio(d.Title), ratio(d.Body), d.Distance)
 			fmt.Fprintf(&b, " figures=%d/%d", d.Agree, d.Conflict)
+			fmt.Fprintf(&b, " headline-in-text=%.2f", d.Support)
 			if d.Aligned {
 				b.WriteString(" aligned")
+			}
+			if d.Background {
+				b.WriteString(" background")
 			}
 			if d.Rewritten {
 				b.WriteString(" rewritten-lead")

@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -131,4 +132,20 @@ func replaceOnce(s, old, new string) string {
 		}
 	}
 	return s
+}
+
+// TestDecisionStringSignals checks that a decision, as explain prints
+// it, names every signal that moved its score.
+func TestDecisionStringSignals(t *testing.T) {
+	m := item("f1", "Lotus Daily", "a", "https://lotusdaily.example/a", "T", "", t0)
+	d := Decision{Reason: ReasonReject, StoryID: 3, Match: m, Score: 0.4, Title: 1, Body: 0.5, Distance: 12,
+		Agree: 2, Conflict: 1, Aligned: true, Support: 0.75, Background: true, Rewritten: true, Column: true,
+		Attributed: true, Linked: true, Veto: "numbers"}
+	got := d.String()
+	for _, want := range []string{"score=0.40", "title=1.00", "body=0.50", "dist=12", "figures=2/1", "headline-in-text=0.75",
+		"aligned", "background", "rewritten-lead", "column", "attributed", "linked", "veto=numbers"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
 }

@@ -672,11 +672,13 @@ func confirm(a, c *features, d *Decision) {
 		if len(c.body) < len(a.body) {
 			sv = c.vocab
 		}
-		lead := d.Aligned && fresh && max(support(a, sv), support(c, sv)) >= minSupport
+		d.Support = max(support(a, sv), support(c, sv))
+		lead := d.Aligned && fresh && d.Support >= minSupport
 		// One whole paragraph found in a text of several, under another
 		// headline, may be background that stories share, unless it is
 		// the lead of both.
 		if min(a.paras, c.paras) == 1 && max(a.paras, c.paras) >= 3 && max(d.Title, 0) < minSharedTitle && !lead {
+			d.Background = body > maxParagraphBody
 			body = min(body, maxParagraphBody)
 		}
 		if numConflict && body < 0.95 {
