@@ -95,13 +95,14 @@
 //     summary only one.
 //   - A lead found whole. A shorter text (twenty shingles or more) at
 //     least nine tenths contained in the other and starting with the same
-//     ten words, the same day (36 hours), figures not in conflict, is a
-//     copy whatever the headlines (score 0.8), provided the shared text
+//     ten words, within two days (a republished copy may come that late),
+//     figures not in conflict, is a copy whatever the headlines (score
+//     0.8), provided the shared text
 //     holds half the words of one of the headlines: background that two
-//     stories open with is what neither headline reports, and a lead days
-//     later is background too.
+//     stories open with is what neither headline reports, and a lead
+//     three days later is background too.
 //   - A rewritten lead. When a text's sentences after its first (twenty
-//     shingles or more) are found whole in the other the same day, the
+//     shingles or more) are found whole in the other within two days, the
 //     lead was rewritten and the rest kept: a copy, when the shared text
 //     holds half of one headline's words or the headlines share half
 //     theirs.
@@ -109,7 +110,7 @@
 //     or more under a headline sharing under 0.3 of the words counts at
 //     most 0.7 (background), unless it is the lead of both as above.
 //   - Identical headlines. One of at least five words from two outlets
-//     within 36 hours confirms the copy (0.75) when the figures agree and
+//     within two days confirms the copy (0.75) when the figures agree and
 //     the texts share a fifth of their words or each holds two of the
 //     headline's words; from one outlet 18 hours or more apart, or over
 //     texts that open alike and then part (under half of the shorter's

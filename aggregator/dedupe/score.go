@@ -380,7 +380,8 @@ const (
 	titleOnlyFraction = 0.5 // scale of other title similarities when bodies are too short
 	minEvidence       = 0.5 // body (or, without bodies, title) similarity for the bonuses to count
 	titleOnlyWindow   = 36 * time.Hour
-	sameTitleScore    = 0.75 // score of identical long titles whose bodies differ
+	copyWindow        = 48 * time.Hour // how late a republished copy of a text comes
+	sameTitleScore    = 0.75           // score of identical long titles whose bodies differ
 	columnGap         = 18 * time.Hour
 	minVocab          = 0.2 // share of words the texts under one headline share
 	minSharedTitle    = 0.3 // title overlap below which one shared paragraph counts less
@@ -653,7 +654,7 @@ func confirm(a, c *features, d *Decision) {
 	numConflict := d.Conflict > 0 && d.Conflict >= d.Agree
 	d.Aligned = startAlike(a, c)
 	recur := recurring(a, c)
-	fresh := a.pub.Sub(c.pub).Abs() <= titleOnlyWindow
+	fresh := a.pub.Sub(c.pub).Abs() <= copyWindow
 	var s float64
 	bodyScore := -1.0 // the score of the texts alone
 	evidence := false // enough similarity for attribution and links to count
@@ -665,7 +666,7 @@ func confirm(a, c *features, d *Decision) {
 		// is only partly shared is weak evidence, hence the square.
 		d.Body = float64(intersect(short, long)) / float64(len(short))
 		body := d.Body
-		// Both texts open with the same words the same day, and what they
+		// Both texts open with the same words within two days, and what they
 		// share is what one of the headlines reports: the lead of one
 		// story, not background that two stories share.
 		sv := a.vocab
@@ -693,7 +694,7 @@ func confirm(a, c *features, d *Decision) {
 			s = max(s, copyScore)
 		}
 		// A copy whose lead another desk rewrote keeps the sentences after
-		// it: all of them found in the other text, the same day, and what
+		// it: all of them found in the other text, within two days, and what
 		// one of the headlines reports.
 		if d.Body >= 0 && fresh && !numConflict && !recur && rewrittenLead(a, c, d.Title >= minEvidence) {
 			d.Rewritten = true
@@ -710,13 +711,13 @@ func confirm(a, c *features, d *Decision) {
 		}
 		evidence = d.Title >= minEvidence
 	}
-	// A long headline that two outlets give the same day is one story,
+	// A long headline that two outlets give within two days is one story,
 	// whatever their leads: desks rewrite leads and summarise other
 	// paragraphs far more often than two stories share a headline. Not so
 	// for one outlet's headline on two days, which is a column's, nor
 	// for two texts that open alike and then part, as the issues of a
 	// column do.
-	if d.Title == 1 && d.Body >= 0 && min(a.words, c.words) >= minTitleWords && a.pub.Sub(c.pub).Abs() <= titleOnlyWindow &&
+	if d.Title == 1 && d.Body >= 0 && min(a.words, c.words) >= minTitleWords && a.pub.Sub(c.pub).Abs() <= copyWindow &&
 		!recur && !numConflict {
 		switch {
 		case d.Aligned && partAfterOpening(a, c, d.Body):
