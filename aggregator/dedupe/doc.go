@@ -10,10 +10,13 @@
 //     "www." or a default port, no fragment, no tracking parameters
 //     (utm_*, fbclid, gclid, mc_cid, mc_eid, ref, cmpid, from, …), the
 //     other parameters sorted;
-//   - the title key: the title normalised (Unicode NFKC, case folded,
+//   - the title key: the opening of the title (six words, or twelve
+//     Chinese characters) normalised (Unicode NFKC, case folded,
 //     punctuation and quotes dropped) after outlet decorations are removed:
 //     a leading "Guangxi: " label or "[Video]"/"【视频】" tag, a trailing
-//     " - Chinadaily.com.cn", " | Xinhua", "——新华网" or "_绿城新闻网";
+//     " - Chinadaily.com.cn", " | Xinhua", "——新华网" or "_绿城新闻网". A
+//     headline cut by an ellipsis loses its last word, so that one a feed
+//     cut to its length has the key of the full headline;
 //   - a 64-bit SimHash of the first 16 tokens of the normalised lead text,
 //     the first token alone and each other one paired with the token
 //     before it, pairs of two stopwords left out, so that texts which

@@ -20,13 +20,13 @@ import (
 // Bars of the realistic set (testdata/news). The test fails below
 // pairwise precision 0.99 (minPrecision, the template set's bar) or on
 // any hard-negative pair merged; its recall floor is what the algorithm
-// measures, 0.9438, cut to three places, so that it catches a
+// measures, 0.9475, cut to three places, so that it catches a
 // regression. The target is recall 0.95 (minRecall): what is still
 // missed is mostly copies that share no text with the story's
 // representative, and stories split in two that a later copy confirms.
 const (
 	newsMinPrecision  = minPrecision
-	newsMinRecall     = 0.943
+	newsMinRecall     = 0.947
 	newsMaxHardMerged = 0
 )
 

@@ -811,14 +811,31 @@ var stopwords = map[string]bool{
 	"it": true, "s": true, "t": true, "this": true, "that": true, "into": true, "than": true,
 }
 
-// titleKey returns the exact-match key of a cleaned title: its tokens,
-// lower case, separated by single spaces, CJK runs kept whole.
+// Title keys hold a headline's opening words: at most keyWords words
+// and numbers, or keyCJK Chinese (Japanese, Korean) characters, so that
+// a headline a feed cut to its length limit ("Nanning university
+// students train as interpreters for ASEA...") has the key of the full
+// one it begins. Headlines that open alike and then part are only
+// candidates; the confirmation tells them apart.
+const (
+	keyWords = 6
+	keyCJK   = 12
+)
+
+// titleKey returns the exact-match key of a cleaned title: its opening
+// tokens (keyWords words, keyCJK CJK characters), lower case, separated
+// by single spaces, CJK runs kept whole. A title cut short by an
+// ellipsis loses it and its last, perhaps partial, token.
 func titleKey(title []byte) string {
+	if b, ok := cutEllipsis(title); ok {
+		title = dropLastToken(b)
+	}
 	var b strings.Builder
 	b.Grow(len(title))
 	t := newTokenizer(title)
 	prevCJK := false
-	for {
+	words, cjk := 0, 0
+	for words < keyWords && cjk < keyCJK {
 		tok, kind, ok := t.next()
 		if !ok {
 			break
@@ -828,12 +845,14 @@ func titleKey(title []byte) string {
 				// Overlapping bigram: append only its last character.
 				_, size := utf8.DecodeLastRune(tok)
 				b.Write(tok[len(tok)-size:])
+				cjk++
 				continue
 			}
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
 			b.Write(tok)
+			cjk += utf8.RuneCount(tok)
 			prevCJK = true
 			continue
 		}
@@ -842,6 +861,7 @@ func titleKey(title []byte) string {
 			b.WriteByte(' ')
 		}
 		b.Write(tok)
+		words++
 	}
 	return b.String()
 }

@@ -72,6 +72,33 @@ func TestTitleKey(t *testing.T) {
 	}
 }
 
+// TestTitleKeyCutHeadline checks that a headline a feed cut to its
+// length has the key of the full headline, and that headlines which
+// part within their opening words keep different keys.
+func TestTitleKeyCutHeadline(t *testing.T) {
+	same := [][2]string{
+		{"Nanning university students train as interpreters for ASEAN events", "Nanning university students train as interpreters for ASEA..."},
+		{"First cold front of autumn brings temperature drop of 10 degrees to Guangxi", "First cold front of autumn brings temperature drop of 10 d…"},
+		{"南宁至河内国际旅客列车8个月开行7100列次", "南宁至河内国际旅客列车8个月开…"},
+	}
+	for _, p := range same {
+		if a, b := titleKey([]byte(cleanTitle(p[0]))), titleKey([]byte(cleanTitle(p[1]))); a != b {
+			t.Errorf("keys of %q and %q: %q and %q, want the same", p[0], p[1], a, b)
+		}
+	}
+	differ := [][2]string{
+		{"Nanning fair signs 560 agreements worth 48 billion yuan", "Nanning fair signs 56 agreements worth 4.8 billion yuan"},
+		{"Guangxi reports 18 new dengue cases in a week", "Guangdong reports 81 new dengue cases in a week"},
+		{"广西与东盟签署560项合作协议", "广西与东盟签署56项合作协议"},
+		{"Nanning university students train as", "Nanning university students train as interpreters for ASEAN events"},
+	}
+	for _, p := range differ {
+		if a, b := titleKey([]byte(cleanTitle(p[0]))), titleKey([]byte(cleanTitle(p[1]))); a == b {
+			t.Errorf("keys of %q and %q are both %q, want them apart", p[0], p[1], a)
+		}
+	}
+}
+
 func tokenStrings(s string) []string {
 	var out []string
 	t := newTokenizer([]byte(s))
