@@ -24,7 +24,7 @@ func TestSmoke(t *testing.T) {
 		t.Error("output lacks zero full downloads of unchanged feeds")
 	}
 	for _, want := range []string{
-		"1 floor", "2 first full poll", "items stored 120 of 120 served, lost 0",
+		"1 floor", "2 first full poll", "items stored 120 of 120 served, lost 0", "2 CPU of the first poll",
 		"3 re-poll", "4 peak RSS", "5 GET /feed.atom", "uncached cold", "uncached after a change",
 		"6 store + dedupe at 20000 stories, serially", "6 store + dedupe at 20000 stories, as a poll",
 	} {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -158,9 +159,14 @@ func (m *Main) setup(ctx context.Context, path string, log *slog.Logger, mode st
 func (m *Main) Daemon(ctx context.Context, args []string) int {
 	fs, path := m.flags("run")
 	debug := fs.Bool("debug", false, "log every poll")
+	prof := addProfileFlags(fs)
 	if c := m.parse(fs, args); c >= 0 {
 		return c
 	}
+	if err := prof.start(); err != nil {
+		return m.errorf(exitFailure, "%v", err)
+	}
+	defer m.stopProfiles(prof)
 	log := m.logger(*debug)
 	svc, store, code := m.setup(ctx, *path, log, writer)
 	if svc == nil {
@@ -188,9 +194,14 @@ func (m *Main) Once(ctx context.Context, args []string) int {
 	fs, path := m.flags("once")
 	force := fs.Bool("force", false, "poll feeds the server asked us to leave alone too")
 	debug := fs.Bool("debug", false, "log details")
+	prof := addProfileFlags(fs)
 	if c := m.parse(fs, args); c >= 0 {
 		return c
 	}
+	if err := prof.start(); err != nil {
+		return m.errorf(exitFailure, "%v", err)
+	}
+	defer m.stopProfiles(prof)
 	svc, store, code := m.setup(ctx, *path, m.logger(*debug), writer)
 	if svc == nil {
 		return code
@@ -204,6 +215,8 @@ func (m *Main) Once(ctx context.Context, args []string) int {
 		fmt.Fprint(m.Stderr, "\r\033[K") // clear the progress line
 	}
 	took := time.Since(start)
+	m.stopProfiles(prof)
+	runtime.KeepAlive(svc) // in the heap profile
 
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEED\tRESULT\tNEW\tUPDATED\tNOTE")
