@@ -380,7 +380,6 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 			return err
 		}
 		var look *recentLookup // items stored since the snapshot, then these
-		loaded := false
 		for i := range items {
 			it := items[i]
 			switch {
@@ -403,19 +402,13 @@ func (s *Service) save(ctx context.Context, f feedConfig, items []storage.Item, 
 			case shared:
 				where = tx
 			case it.StoryID == 0:
-				if !loaded {
-					if since, ok := s.recent.since(mark); ok {
-						look = newRecentLookup(since)
-						for _, a := range added {
-							look.add(a)
-						}
+				if look == nil {
+					look = s.recent.lookup(mark, tx)
+					for _, a := range added {
+						look.add(a)
 					}
-					loaded = true
 				}
-				where = tx
-				if look != nil {
-					where = look
-				}
+				where = look
 			}
 			if where != nil {
 				dec, err := d.Assign(ctx, where, &it)

@@ -24,12 +24,20 @@ const recentSize = 4096
 // a later one of them must see an earlier one's items); a mark counts
 // only committed items, so the items of a write in flight always come
 // after the mark of a snapshot that cannot see them.
+//
+// The items are indexed as they are added (itemIndex, by their seqs) and
+// leave the index when the ring forgets them. A write reads the index
+// with its snapshot's mark (recentLookup), so checking an item costs the
+// items it matches: indexing everything stored since the snapshot again
+// for every write, as this once did, cost the single writer hundreds of
+// items per write when it was busy.
 type recent struct {
 	mu        sync.Mutex
 	seq       uint64 // items ever added
 	committed uint64 // the items up to this seq are committed or dropped
 	items     []recentItem
 	next      int // ring position of the next add
+	index     itemIndex
 }
 
 type recentItem struct {
@@ -39,7 +47,7 @@ type recentItem struct {
 	item    storage.Item
 }
 
-// mark returns a marker for "now": since(mark) returns what is added
+// mark returns a marker for "now": lookups with it see what is added
 // later and what was added but not yet committed.
 func (r *recent) mark() uint64 {
 	r.mu.Lock()
@@ -60,10 +68,13 @@ func (r *recent) add(items []recentItem) uint64 {
 		it.seq = r.seq
 		if len(r.items) < recentSize {
 			r.items = append(r.items, it)
-			continue
+		} else {
+			old := &r.items[r.next]
+			r.index.remove(old, old.seq)
+			r.items[r.next] = it
+			r.next = (r.next + 1) % recentSize
 		}
-		r.items[r.next] = it
-		r.next = (r.next + 1) % recentSize
+		r.index.add(&it, it.seq)
 	}
 	return r.seq
 }
@@ -81,122 +92,202 @@ func (r *recent) drop(last uint64, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for seq := last - uint64(n) + 1; seq <= last && n > 0; seq++ {
-		if i := int((seq - 1) % recentSize); i < len(r.items) && r.items[i].seq == seq {
-			r.items[i].dropped = true
+		if it := r.at(seq); it != nil {
+			it.dropped = true
 		}
 	}
 	r.committed = max(r.committed, last)
 }
 
-// since returns the items added after marker m, oldest first. ok is false
-// when some of them have already been forgotten.
-func (r *recent) since(m uint64) (items []recentItem, ok bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.seq-m > uint64(len(r.items)) {
-		return nil, false
+// at returns the item of seq, or nil when the ring has forgotten it.
+func (r *recent) at(seq uint64) *recentItem {
+	if seq == 0 {
+		return nil
 	}
-	n := int(r.seq - m)
-	start := (r.next - n + len(r.items)) % max(len(r.items), 1)
-	if len(r.items) < recentSize {
-		start = len(r.items) - n
+	i := int((seq - 1) % recentSize)
+	if i >= len(r.items) || r.items[i].seq != seq {
+		return nil
 	}
-	out := make([]recentItem, 0, n)
-	for i := range n {
-		if it := r.items[(start+i)%len(r.items)]; !it.dropped {
-			out = append(out, it)
-		}
-	}
-	return out, true
+	return &r.items[i]
 }
 
-// recentLookup answers dedupe's lookups over a few recently stored items:
-// those stored since a snapshot, then those of the running write. Items
-// are indexed by canonical URL, title key and the bands of both
-// fingerprints (SimHash and Body, in one map per band) as they are
-// added, so each lookup costs the items it returns, not the items held:
-// a feed of 100,000 new items is checked in linear time.
+// holds reports whether every item added after marker m is still held.
+func (r *recent) holds(m uint64) bool {
+	return r.seq-m <= uint64(len(r.items))
+}
+
+// itemIndex indexes items by canonical URL, title key and the bands of
+// both fingerprints (SimHash and Body), each key listing the ids of its
+// items in the order they were added. Only a story's first item, its
+// representative here, is indexed by title and bands. Lookups cost the
+// items they return, not the items held.
+type itemIndex struct {
+	byURL   map[string][]uint64
+	byTitle map[string][]uint64
+	byBand  map[uint32][]uint64 // bandKey
+}
+
+// bandKey is the index key of band b at position i of a fingerprint.
+// Bands of the SimHash and of the Body fingerprint share keys, so that
+// either fingerprint of an item finds either of a story's.
+func bandKey(i int, b int64) uint32 { return uint32(i)<<16 | uint32(b) }
+
+// keys calls str and band with each key of it: its canonical URL and,
+// for a story's first item, its title key and its fingerprints' bands,
+// each band key once.
+func keys(it *recentItem, str func(byTitle bool, k string), band func(uint32)) {
+	k := &it.item.Keys
+	if k.URL != "" {
+		str(false, k.URL)
+	}
+	if !it.created {
+		return
+	}
+	if k.Title != "" {
+		str(true, k.Title)
+	}
+	sim := k.Bands()
+	for i, b := range sim {
+		band(bandKey(i, b))
+	}
+	if k.Body != 0 {
+		for i, b := range k.BodyBands() {
+			if b != sim[i] {
+				band(bandKey(i, b))
+			}
+		}
+	}
+}
+
+// add indexes it under id, larger than every id indexed before.
+func (x *itemIndex) add(it *recentItem, id uint64) {
+	if x.byURL == nil {
+		x.byURL, x.byTitle, x.byBand = map[string][]uint64{}, map[string][]uint64{}, map[uint32][]uint64{}
+	}
+	keys(it, func(title bool, k string) {
+		m := x.byURL
+		if title {
+			m = x.byTitle
+		}
+		m[k] = append(m[k], id)
+	}, func(k uint32) { x.byBand[k] = append(x.byBand[k], id) })
+}
+
+// remove takes it, indexed under id, out of the index.
+func (x *itemIndex) remove(it *recentItem, id uint64) {
+	keys(it, func(title bool, k string) {
+		m := x.byURL
+		if title {
+			m = x.byTitle
+		}
+		if l := without(m[k], id); len(l) > 0 {
+			m[k] = l
+		} else {
+			delete(m, k)
+		}
+	}, func(k uint32) {
+		if l := without(x.byBand[k], id); len(l) > 0 {
+			x.byBand[k] = l
+		} else {
+			delete(x.byBand, k)
+		}
+	})
+}
+
+func without(l []uint64, id uint64) []uint64 {
+	if i := slices.Index(l, id); i >= 0 {
+		return slices.Delete(l, i, i+1)
+	}
+	return l
+}
+
+// url returns the ids of the items of canonical URL u, oldest first.
+func (x *itemIndex) url(u string) []uint64 { return x.byURL[u] }
+
+// candidates returns the ids of the stories whose title key or a band
+// of a fingerprint q shares, sorted, each once.
+func (x *itemIndex) candidates(q storage.CandidateQuery) []uint64 {
+	var hits []uint64
+	if q.Title != "" {
+		hits = append(hits, x.byTitle[q.Title]...)
+	}
+	for i, b := range q.Bands() {
+		hits = append(hits, x.byBand[bandKey(i, b)]...)
+	}
+	if q.Body != 0 {
+		for i, b := range q.BodyBands() {
+			hits = append(hits, x.byBand[bandKey(i, b)]...)
+		}
+	}
+	slices.Sort(hits)
+	return slices.Compact(hits)
+}
+
+// recentLookup answers dedupe's lookups inside one write: over the
+// items stored since its snapshot's mark, then those of the write
+// itself, added as it stores them. When the ring has forgotten some
+// items stored since the mark, it asks tx, which sees them all.
 type recentLookup struct {
-	items   []recentItem
-	byURL   map[string][]int32
-	byTitle map[string][]int32
-	byBand  [4]map[int64][]int32
+	r    *recent
+	mark uint64
+	tx   dedupe.Lookup
+
+	own      []recentItem // this write's items, not yet in r
+	ownIndex itemIndex    // by position in own + 1
 }
 
 var _ dedupe.Lookup = (*recentLookup)(nil)
 
-func newRecentLookup(since []recentItem) *recentLookup {
-	r := &recentLookup{byURL: map[string][]int32{}, byTitle: map[string][]int32{}}
-	for i := range r.byBand {
-		r.byBand[i] = map[int64][]int32{}
-	}
-	for _, it := range since {
-		r.add(it)
-	}
-	return r
+func (r *recent) lookup(mark uint64, tx dedupe.Lookup) *recentLookup {
+	return &recentLookup{r: r, mark: mark, tx: tx}
 }
 
-// add indexes one more item, newer than every item held.
-func (r *recentLookup) add(it recentItem) {
-	n := int32(len(r.items))
-	r.items = append(r.items, it)
-	k := it.item.Keys
-	if k.URL != "" {
-		r.byURL[k.URL] = append(r.byURL[k.URL], n)
+// add indexes one more item of the write, newer than every item held.
+func (l *recentLookup) add(it recentItem) {
+	l.own = append(l.own, it)
+	l.ownIndex.add(&l.own[len(l.own)-1], uint64(len(l.own)))
+}
+
+func (l *recentLookup) ItemsByURL(ctx context.Context, u string) ([]storage.Item, error) {
+	r := l.r
+	r.mu.Lock()
+	if !r.holds(l.mark) {
+		r.mu.Unlock()
+		return l.tx.ItemsByURL(ctx, u)
 	}
-	if !it.created {
-		return // only a story's first item is its representative here
-	}
-	if k.Title != "" {
-		r.byTitle[k.Title] = append(r.byTitle[k.Title], n)
-	}
-	for i, b := range k.Bands() {
-		r.byBand[i][b] = append(r.byBand[i][b], n)
-	}
-	if k.Body != 0 {
-		for i, b := range k.BodyBands() {
-			r.byBand[i][b] = append(r.byBand[i][b], n)
+	var out []storage.Item
+	seqs := r.index.url(u)
+	i, _ := slices.BinarySearch(seqs, l.mark+1)
+	for _, seq := range seqs[i:] {
+		if it := r.at(seq); it != nil && !it.dropped {
+			out = append(out, it.item)
 		}
 	}
-}
-
-func (r *recentLookup) ItemsByURL(_ context.Context, u string) ([]storage.Item, error) {
-	idx := r.byURL[u]
-	if len(idx) == 0 {
-		return nil, nil
-	}
-	out := make([]storage.Item, len(idx))
-	for i, n := range idx {
-		out[i] = r.items[n].item
+	r.mu.Unlock()
+	for _, n := range l.ownIndex.url(u) {
+		out = append(out, l.own[n-1].item)
 	}
 	return out, nil
 }
 
-func (r *recentLookup) Candidates(_ context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
-	var hits []int32
-	if q.Title != "" {
-		hits = append(hits, r.byTitle[q.Title]...)
+func (l *recentLookup) Candidates(ctx context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
+	r := l.r
+	r.mu.Lock()
+	if !r.holds(l.mark) {
+		r.mu.Unlock()
+		return l.tx.Candidates(ctx, q)
 	}
-	for i, b := range q.Bands() {
-		hits = append(hits, r.byBand[i][b]...)
-	}
-	if q.Body != 0 {
-		for i, b := range q.BodyBands() {
-			hits = append(hits, r.byBand[i][b]...)
-		}
-	}
-	if len(hits) == 0 {
-		return nil, nil
-	}
-	slices.Sort(hits)
-	hits = slices.Compact(hits)
 	var out []storage.Item
-	for _, n := range hits {
-		c := &r.items[n].item
-		if !q.Matches(c.Keys, c.Published) {
-			continue
+	for _, seq := range r.index.candidates(q) {
+		if it := r.at(seq); seq > l.mark && it != nil && !it.dropped && q.Matches(it.item.Keys, it.item.Published) {
+			out = append(out, it.item)
 		}
-		out = append(out, *c)
+	}
+	r.mu.Unlock()
+	for _, n := range l.ownIndex.candidates(q) {
+		if c := &l.own[n-1].item; q.Matches(c.Keys, c.Published) {
+			out = append(out, *c)
+		}
 	}
 	return out, nil
 }
