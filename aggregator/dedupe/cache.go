@@ -8,9 +8,10 @@ import (
 )
 
 // cacheGeneration is how many items' features one generation of a
-// featureCache holds; the cache holds at most two generations, a few
-// megabytes.
-const cacheGeneration = 4096
+// featureCache holds; the cache holds at most two generations, about
+// 2 MiB. Generations of 4,096 held 8.7 MiB after a first poll of 1,000
+// feeds and raised its peak resident memory by about 19 MiB.
+const cacheGeneration = 1024
 
 // featureCache keeps the features of stories' representatives, which are
 // candidates for many of the items that arrive after them, so that each
