@@ -153,7 +153,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0))
+	// One reader per core: each holds its own cache, schema and
+	// statements outside the Go heap, and with 4 on 2 cores a first poll
+	// of 1,000 feeds peaked 3–4 MiB higher, no faster.
+	n := max(2, runtime.GOMAXPROCS(0))
 	db.Pool.SetMaxOpenConns(n)
 	db.Pool.SetMaxIdleConns(n)
 	if db.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+ckptCache); err != nil {
