@@ -64,7 +64,7 @@ func stored(t *testing.T, db string) map[string]bool {
 	if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check: %q %v", check, err)
 	}
-	rows, err := conn.Query(`SELECT feed_url, guid FROM items`)
+	rows, err := conn.Query(`SELECT n.name, i.guid FROM items i JOIN names n ON n.id = i.feed_id`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,12 @@ var dialect = &sqlstore.Dialect{
 		"greatest": "greatest", "byte_order": `COLLATE "C"`, "guid_list": "SELECT jsonb_array_elements_text($2::jsonb)",
 		"item_id":  "coalesce($1, nextval(pg_get_serial_sequence('items', 'id')))",
 		"story_id": "coalesce($2, nextval(pg_get_serial_sequence('stories', 'id')))",
+		// Tables rebuilt by a migration: check the rows copied now (an
+		// index cannot be built on a table with checks pending) and carry
+		// on the sequences of their IDs.
+		"rebuilt": `SET CONSTRAINTS ALL IMMEDIATE;
+			SELECT setval(pg_get_serial_sequence('items', 'id'), coalesce(max(id), 0) + 1, false) FROM items;
+			SELECT setval(pg_get_serial_sequence('stories', 'id'), coalesce(max(id), 0) + 1, false) FROM stories;`,
 	},
 	StoryPage: pageQuery,
 	PageArgs:  pageArgs,

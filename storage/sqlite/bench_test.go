@@ -127,7 +127,8 @@ func BenchmarkCandidates(b *testing.B) {
 			for _, id := range []int{n / 2, n / 3, n / 5, 7} {
 				var simhash, pub int64
 				var title string
-				err := db.Pool.QueryRow(`SELECT simhash, title_key, published FROM stories WHERE id = ?`, id).Scan(&simhash, &title, &pub)
+				err := db.Pool.QueryRow(`SELECT s.simhash, i.title_key, s.published FROM stories s
+					JOIN items i ON i.id = s.rep_item_id WHERE s.id = ?`, id).Scan(&simhash, &title, &pub)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -2,13 +2,30 @@ package sqlite
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	msqlite "modernc.org/sqlite"
+
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
+
+// key_hash(s) is sqlstore.KeyHash in the SQL of fill, on every
+// connection the tests open.
+func init() {
+	err := msqlite.RegisterDeterministicScalarFunction("key_hash", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, _ := args[0].(string)
+		return sqlstore.KeyHash(s), nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
 
 // fillBase is the publication time of story 0 of a filled store; story i
 // was published i×30s earlier.
@@ -45,6 +62,14 @@ func fill(tb testing.TB, db *DB, n int) {
 			tb.Fatal(err)
 		}
 	}
+	_, err = db.wconn.ExecContext(ctx, `INSERT INTO names (name)
+		WITH RECURSIVE k(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM k WHERE x < 99)
+		SELECT 'https://feed' || x || '.example/rss' FROM k UNION ALL SELECT 'Feed ' || x FROM k
+		UNION ALL SELECT 'https://copy' || x || '.example/rss' FROM k WHERE x IN (1, 2)
+		UNION ALL SELECT 'Copy ' || x FROM k WHERE x IN (1, 2)`)
+	if err != nil {
+		tb.Fatalf("fill names: %v", err)
+	}
 	const chunk = 100_000
 	for lo := 1; lo <= n; lo += chunk {
 		hi := min(lo+chunk-1, n)
@@ -53,19 +78,22 @@ func fill(tb testing.TB, db *DB, n int) {
 			tb.Fatal(err)
 		}
 		for _, q := range []string{
-			`INSERT INTO stories (id, uid, rep_item_id, published, updated, url_key, title_key, band0, band1, band2, band3, simhash)
+			`INSERT INTO stories (id, uid, rep_item_id, published, updated, title_hash, band0, band1, band2, band3, simhash)
 			WITH RECURSIVE c(x) AS (SELECT ?1 UNION ALL SELECT x + 1 FROM c WHERE x < ?2),
 				h(x, s) AS MATERIALIZED (SELECT x, random() FROM c)
-			SELECT x, 'urn:fill:' || x, x, ?3 - x * ?4, ?3 - x * ?4, 'example.org/' || x, 'title ' || x,
+			SELECT x, 'urn:fill:' || x, x, ?3 - x * ?4, ?3 - x * ?4, key_hash('title ' || x),
 				s & 65535, (s >> 16) & 65535, (s >> 32) & 65535, (s >> 48) & 65535, s FROM h`,
-			`INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
-				categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title)
-			SELECT id, id, 'https://feed' || (id % 100) || '.example/rss', 'guid-' || id, 'https://example.org/' || id,
-				url_key, 'Title of story ' || id, '<p>Summary of story ' || id || ', cut at some length.</p>',
+			`INSERT INTO items (id, story_id, feed_id, guid, url, url_key, url_hash, title, summary, content, author, lang,
+				categories, tags, hash, title_key, simhash, published, updated, first_seen, outlet_id)
+			SELECT s.id, s.id, (SELECT n.id FROM names n WHERE n.name = 'https://feed' || (s.id % 100) || '.example/rss'),
+				'guid-' || id, 'https://example.org/' || id,
+				'example.org/' || id, key_hash('example.org/' || id), 'Title of story ' || id,
+				'<p>Summary of story ' || id || ', cut at some length.</p>',
 				'<p>' || hex(randomblob(60)) || '</p>', 'Author', 'en', '["world"]',
 				CASE WHEN id % 3 = 0 THEN '["asean","news"]' ELSE '["news"]' END,
-				'h' || id, title_key, simhash, published, updated, published, 'Feed ' || (id % 100)
-			FROM stories WHERE id BETWEEN ?1 AND ?2`,
+				'h' || id, 'title ' || id, simhash, published, updated, published,
+				(SELECT n.id FROM names n WHERE n.name = 'Feed ' || (s.id % 100))
+			FROM stories s WHERE s.id BETWEEN ?1 AND ?2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, lo, hi, fillBase.UnixNano(), int64(fillStep)); err != nil {
 				tx.Rollback()
@@ -76,9 +104,12 @@ func fill(tb testing.TB, db *DB, n int) {
 			tb.Fatal(err)
 		}
 	}
-	_, err = db.wconn.ExecContext(ctx, `INSERT INTO items (story_id, feed_url, guid, url, url_key, title, feed_title, published, updated, first_seen, hash)
-		SELECT s.id, 'https://copy' || c.k || '.example/rss', 'copy-' || s.id, 'https://copy' || c.k || '.example/' || s.id,
-			'copy' || c.k || '.example/' || s.id, 'Copy', 'Copy ' || c.k, s.published + c.k, s.published + c.k, s.published + c.k, 'c'
+	_, err = db.wconn.ExecContext(ctx, `INSERT INTO items (story_id, feed_id, guid, url, url_key, url_hash, title, outlet_id,
+			published, updated, first_seen, hash)
+		SELECT s.id, (SELECT id FROM names WHERE name = 'https://copy' || c.k || '.example/rss'), 'copy-' || s.id,
+			'https://copy' || c.k || '.example/' || s.id, 'copy' || c.k || '.example/' || s.id,
+			key_hash('copy' || c.k || '.example/' || s.id), 'Copy', (SELECT id FROM names WHERE name = 'Copy ' || c.k),
+			s.published + c.k, s.published + c.k, s.published + c.k, 'c'
 		FROM stories s, (SELECT 1 AS k UNION ALL SELECT 2) c WHERE s.id % 10 = 0`)
 	if err != nil {
 		tb.Fatalf("fill copies: %v", err)

@@ -57,7 +57,8 @@ var dialect = &sqlstore.Dialect{Name: "sqlite", Positional: "?", Classify: wrap,
 		"greatest":   "max",
 		"byte_order": "COLLATE BINARY",
 		"guid_list":  "SELECT value FROM json_each($2)",
-		"item_id":    "$1", "story_id": "$2"},
+		"item_id":    "$1", "story_id": "$2",
+		"rebuilt": ""},
 	StoryPage: pageQuery, PageArgs: pageArgs,
 }
 

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"hash/fnv"
 	"math/bits"
 	"slices"
 	"sync"
@@ -101,15 +100,9 @@ func (w *windowIndex) entry(n int32) *windowEntry {
 	return &w.chunks[i/chunkSize][i%chunkSize]
 }
 
-// titleHash returns a non-zero hash of a title key, or 0 for none.
-func titleHash(key string) uint64 {
-	if key == "" {
-		return 0
-	}
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return h.Sum64() | 1
-}
+// titleHash returns the hash of a title key the stories table holds
+// (sqlstore.KeyHash), 0 for none.
+func titleHash(key string) uint64 { return uint64(sqlstore.KeyHash(key)) }
 
 func (w *windowIndex) reset(rev, from, newest int64) {
 	w.valid, w.rev, w.from, w.newest = true, rev, from, newest
@@ -197,7 +190,7 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 	}
 	top := min(newest.Int64, now.UnixNano())
 	from := top - int64(windowSpan)
-	rows, err := tx.QueryContext(ctx, `SELECT id, published, title_key, simhash,
+	rows, err := tx.QueryContext(ctx, `SELECT id, published, title_hash, simhash,
 		coalesce(body_band0, 0) | (coalesce(body_band1, 0) << 16) | (coalesce(body_band2, 0) << 32) | (coalesce(body_band3, 0) << 48)
 		FROM stories WHERE published >= ? ORDER BY published, id`, from)
 	if err != nil {
@@ -207,13 +200,12 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 	w.reset(rev, from, top)
 	for rows.Next() {
 		var e windowEntry
-		var title string
-		var simhash, body int64
+		var title, simhash, body int64
 		if err := rows.Scan(&e.story, &e.published, &title, &simhash, &body); err != nil {
 			w.valid = false
 			return err
 		}
-		e.simhash, e.body, e.title = uint64(simhash), uint64(body), titleHash(title)
+		e.simhash, e.body, e.title = uint64(simhash), uint64(body), uint64(title)
 		w.add(e, top)
 	}
 	if err := rows.Err(); err != nil {

@@ -182,3 +182,57 @@ func CheckSnapshot(t *testing.T, s storage.Store, want *Snapshot) {
 		t.Errorf("snapshots differ in length: %d lines, want %d", len(gl), len(wl))
 	}
 }
+
+// CheckWritesAfter checks that a store whose snapshot was want (an
+// upgraded database, say) goes on storing: a new item of a new feed,
+// one of a stored feed joining a stored story, and a stored item
+// again, unchanged.
+func CheckWritesAfter(t *testing.T, s storage.Store, want *Snapshot) {
+	t.Helper()
+	if len(want.Items) == 0 {
+		t.Fatal("the snapshot has no items")
+	}
+	ctx := t.Context()
+	old := want.Items[0]
+	fresh := item("https://new.example/rss", "after-1", 0, 99)
+	join := item(old.FeedURL, "after-2", 0, 98)
+	join.StoryID = old.StoryID
+	again := old
+	var changed []bool
+	err := s.Update(ctx, func(tx storage.Tx) error {
+		for _, it := range []*storage.Item{&fresh, &join, &again} {
+			c, err := tx.PutItem(ctx, it)
+			if err != nil {
+				return err
+			}
+			changed = append(changed, c)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("PutItem after the snapshot: %v", err)
+	}
+	if !slices.Equal(changed, []bool{true, true, false}) {
+		t.Errorf("PutItem changed = %v, want new, joined, unchanged: [true true false]", changed)
+	}
+	if join.StoryID != old.StoryID || again.ID != old.ID {
+		t.Errorf("joined story %d, stored item %d; want %d, %d", join.StoryID, again.ID, old.StoryID, old.ID)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := (storage.Stats{Feeds: want.Stats.Feeds, Items: want.Stats.Items + 2, Stories: want.Stats.Stories + 1}); st != w {
+		t.Errorf("Stats = %+v, want %+v", st, w)
+	}
+	var got map[string]storage.Item
+	err = s.View(ctx, func(tx storage.Tx) error {
+		var err error
+		got, err = tx.ItemsByGUID(ctx, fresh.FeedURL, []string{fresh.GUID})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkItem(t, got[fresh.GUID], fresh)
+}

@@ -29,6 +29,7 @@ type Dialect struct {
 	//	{{story_id}}   the story of a new item: $2, or the database's next if NULL
 	//	{{now}}        the current time, for schema_migrations.applied
 	//	{{applied}}    the type of schema_migrations.applied
+	//	{{rebuilt}}    statements that finish the items and stories tables rebuilt by a migration: deferred checks, ID sequences
 	Words map[string]string
 
 	// Positional is how parameters are written: "$" ($N, as the queries

@@ -42,6 +42,20 @@ func Pending(fsys fs.FS, have int) ([]Migration, error) {
 	return ms[i:], nil
 }
 
+// Step returns the name of m without its version and extension: the
+// key of the Go step that completes it, if any.
+func (m Migration) Step() string {
+	_, name, _ := strings.Cut(m.Name, "_")
+	return strings.TrimSuffix(name, ".sql")
+}
+
+// steps complete the migrations whose conversion SQL cannot spell (a hash
+// of each row, say), in the migration's transaction after its SQL, keyed
+// by Migration.Step so that renumbering a migration keeps its step.
+var steps = map[string]func(ctx context.Context, tx *sql.Tx, d *Dialect) error{
+	"lean": fillLean,
+}
+
 // load reads NNNN_name.sql files from fsys, ordered by version.
 func load(fsys fs.FS) ([]Migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
@@ -88,7 +102,11 @@ type Querier interface {
 // transaction, in order. It fails if the database was written by a newer
 // feedmerge. Several processes must not run it at once: a backend shared
 // by several takes a lock around it.
-func (d *Dialect) Migrate(ctx context.Context, c Conn) error {
+func (d *Dialect) Migrate(ctx context.Context, c Conn) error { return d.MigrateTo(ctx, c, 0) }
+
+// MigrateTo is Migrate up to version upto only, or every version if upto
+// is 0: tests build databases of earlier versions with it.
+func (d *Dialect) MigrateTo(ctx context.Context, c Conn, upto int) error {
 	if _, err := c.ExecContext(ctx, d.SQL(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		applied {{applied}}
@@ -104,6 +122,9 @@ func (d *Dialect) Migrate(ctx context.Context, c Conn) error {
 		return err
 	}
 	for _, m := range pending {
+		if upto > 0 && m.Version > upto {
+			break
+		}
 		if err := d.apply(ctx, c, m); err != nil {
 			return fmt.Errorf("migrate to %s: %w", m.Name, err)
 		}
@@ -144,6 +165,11 @@ func (d *Dialect) apply(ctx context.Context, c Conn, m Migration) error {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, d.SQL(m.SQL)); err != nil {
 		return d.wrap(err)
+	}
+	if step := steps[m.Step()]; step != nil {
+		if err := step(ctx, tx, d); err != nil {
+			return d.wrap(err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, d.SQL(`INSERT INTO schema_migrations (version, applied) VALUES ($1, {{now}})`),
 		m.Version); err != nil {

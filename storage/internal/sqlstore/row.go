@@ -15,12 +15,20 @@ import (
 // ending with the feed's item count.
 const FeedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modified, f.body_hash, f.state,
 	f.http_status, f.errors, f.last_error, f.last_fetch, f.last_success, f.next_poll,
-	(SELECT count(*) FROM items i WHERE i.feed_url = f.url)`
+	(SELECT count(*) FROM items i WHERE i.feed_id = (SELECT n.id FROM names n WHERE n.name = f.url))`
 
-// ItemCols are the columns ScanItem reads, of the items table aliased i.
-const ItemCols = `i.id, i.story_id, i.feed_url, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
+// ItemCols are the columns ScanItem reads, of ItemFrom.
+const ItemCols = `i.id, i.story_id, n.name, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
 	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
-	i.first_seen, i.feed_title, i.title_derived, i.body`
+	i.first_seen, o.name, i.title_derived, i.body`
+
+// ItemFrom is the items table aliased i with the names of its feed (n)
+// and outlet (o), the tables ItemCols reads.
+const ItemFrom = `items i ` + ItemNames
+
+// ItemNames joins the names of the feed (n) and outlet (o) of the items
+// aliased i.
+const ItemNames = `JOIN names n ON n.id = i.feed_id JOIN names o ON o.id = i.outlet_id`
 
 // Scanner is *sql.Row or *sql.Rows.
 type Scanner interface{ Scan(...any) error }

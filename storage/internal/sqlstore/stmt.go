@@ -12,7 +12,9 @@ type Stmt int
 
 // The statements, in the dialect's words (Dialect.SQL).
 const (
-	StItemState Stmt = iota
+	StName Stmt = iota
+	StAddName
+	StItemState
 	StItemsByURL
 	StItemsByGUID
 	StCandidates
@@ -44,20 +46,22 @@ const (
 )
 
 var queries = [numStmts]string{
-	StItemState:  `SELECT id, story_id, hash, first_seen FROM items WHERE feed_url = $1 AND guid = $2`,
-	StItemsByURL: `SELECT ` + ItemCols + ` FROM items i WHERE i.url_key = $1 ORDER BY i.published, i.id`,
-	StItemsByGUID: `SELECT ` + ItemCols + ` FROM items i WHERE i.feed_url = $1
+	StName:       `SELECT id FROM names WHERE name = $1`,
+	StAddName:    `INSERT INTO names (name) VALUES ($1) RETURNING id`,
+	StItemState:  `SELECT id, story_id, hash, first_seen FROM items WHERE feed_id = $1 AND guid = $2`,
+	StItemsByURL: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.url_hash = $1 AND i.url_key = $2 ORDER BY i.published, i.id`,
+	StItemsByGUID: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.feed_id = (SELECT id FROM names WHERE name = $1)
 		AND i.guid IN ({{guid_list}})`,
 	// Seventeen indexed lookups: the bands of the lead SimHash ($1-$4)
 	// and of the Body fingerprint ($8-$11, NULL for none) in the
-	// stories' lead bands and body bands, and the title key; the window
-	// applies to each so every lookup is a range of one index.
-	StCandidates: `SELECT ` + ItemCols + ` FROM items i WHERE i.id IN (
+	// stories' lead bands and body bands, and the title key's hash; the
+	// window applies to each so every lookup is a range of one index.
+	StCandidates: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.id IN (
 		SELECT s0.rep_item_id FROM stories s0 WHERE s0.band0 = $1 AND s0.published BETWEEN $6 AND $7
 		UNION ALL SELECT s1.rep_item_id FROM stories s1 WHERE s1.band1 = $2 AND s1.published BETWEEN $6 AND $7
 		UNION ALL SELECT s2.rep_item_id FROM stories s2 WHERE s2.band2 = $3 AND s2.published BETWEEN $6 AND $7
 		UNION ALL SELECT s3.rep_item_id FROM stories s3 WHERE s3.band3 = $4 AND s3.published BETWEEN $6 AND $7
-		UNION ALL SELECT s4.rep_item_id FROM stories s4 WHERE s4.title_key = $5 AND s4.published BETWEEN $6 AND $7
+		UNION ALL SELECT s4.rep_item_id FROM stories s4 WHERE s4.title_hash = $5 AND s4.published BETWEEN $6 AND $7
 		UNION ALL SELECT s5.rep_item_id FROM stories s5 WHERE s5.body_band0 = $1 AND s5.published BETWEEN $6 AND $7
 		UNION ALL SELECT s6.rep_item_id FROM stories s6 WHERE s6.body_band1 = $2 AND s6.published BETWEEN $6 AND $7
 		UNION ALL SELECT s7.rep_item_id FROM stories s7 WHERE s7.body_band2 = $3 AND s7.published BETWEEN $6 AND $7
@@ -71,29 +75,30 @@ var queries = [numStmts]string{
 		UNION ALL SELECT s15.rep_item_id FROM stories s15 WHERE s15.body_band2 = $10 AND s15.published BETWEEN $6 AND $7
 		UNION ALL SELECT s16.rep_item_id FROM stories s16 WHERE s16.body_band3 = $11 AND s16.published BETWEEN $6 AND $7
 	) ORDER BY i.published, i.id`,
-	StInsertStory: `INSERT INTO stories (id, rep_item_id, uid, published, updated, url_key, title_key,
+	StInsertStory: `INSERT INTO stories (id, rep_item_id, uid, published, updated, title_hash,
 		band0, band1, band2, band3, simhash, last_seen, body_band0, body_band1, body_band2, body_band3)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 	// A new item is inserted before its story (the foreign key is
 	// checked at commit), with the IDs the backend picked or, where it
 	// picked none, the database's next.
-	StInsertItem: `INSERT INTO items (id, story_id, feed_url, guid, url, url_key, title, summary, content, author, lang,
-		categories, tags, hash, title_key, simhash, published, updated, first_seen, feed_title, title_derived, body)
+	StInsertItem: `INSERT INTO items (id, story_id, feed_id, guid, url, url_key, url_hash, title, summary, content,
+		author, lang, categories, tags, hash, title_key, simhash, published, updated, first_seen, outlet_id,
+		title_derived, body)
 		VALUES ({{item_id}}, {{story_id}}, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		$19, $20, $21, $22)
-		ON CONFLICT (feed_url, guid) DO NOTHING RETURNING id, story_id`,
+		$19, $20, $21, $22, $23)
+		ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id, story_id`,
 	StNextIDs: `SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM stories)`,
 	StStory:   `SELECT published, updated, simhash FROM stories WHERE id = $1`,
-	StStoryRep: `UPDATE stories SET rep_item_id = $1, published = $2, updated = {{greatest}}(updated, $3), url_key = $4,
-		title_key = $5, band0 = $6, band1 = $7, band2 = $8, band3 = $9, simhash = $10,
-		body_band0 = $12, body_band1 = $13, body_band2 = $14, body_band3 = $15 WHERE id = $11`,
+	StStoryRep: `UPDATE stories SET rep_item_id = $1, published = $2, updated = {{greatest}}(updated, $3),
+		title_hash = $4, band0 = $5, band1 = $6, band2 = $7, band3 = $8, simhash = $9,
+		body_band0 = $11, body_band1 = $12, body_band2 = $13, body_band3 = $14 WHERE id = $10`,
 	StStoryTouch: `UPDATE stories SET updated = {{greatest}}(updated, $1), last_seen = {{greatest}}(last_seen, $3)
 		WHERE id = $2 RETURNING published, simhash`,
-	StStoryRepItem: `SELECT ` + ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id WHERE s.id = $1`,
-	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, title = $3, summary = $4, content = $5, author = $6,
-		lang = $7, categories = $8, tags = $9, hash = $10, title_key = $11, simhash = $12, published = $13,
-		updated = $14, feed_title = $15, title_derived = $16, body = $18 WHERE id = $17`,
-	StFirstItem: `SELECT id, published, url_key, title_key, simhash, body FROM items WHERE story_id = $1
+	StStoryRepItem: `SELECT ` + ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id ` + ItemNames + ` WHERE s.id = $1`,
+	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, url_hash = $3, title = $4, summary = $5, content = $6,
+		author = $7, lang = $8, categories = $9, tags = $10, hash = $11, title_key = $12, simhash = $13,
+		published = $14, updated = $15, outlet_id = $16, title_derived = $17, body = $19 WHERE id = $18`,
+	StFirstItem: `SELECT id, published, title_key, simhash, body FROM items WHERE story_id = $1
 		ORDER BY published, id LIMIT 1`,
 	StPutFeed: `INSERT INTO feeds (url, fetch_url, title, site_url, etag, last_modified, body_hash, state,
 		http_status, errors, last_error, last_fetch, last_success, next_poll)
@@ -112,13 +117,14 @@ var queries = [numStmts]string{
 	StStats: `SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM items), (SELECT count(*) FROM stories)`,
 
 	// Retention: tombstones of a feed's GUIDs, touched as still listed.
-	StTombstones:     `UPDATE tombstones SET listed = $3 WHERE feed_url = $1 AND guid IN ({{guid_list}}) RETURNING guid`,
+	StTombstones: `UPDATE tombstones SET listed = $3 WHERE feed_id = (SELECT id FROM names WHERE name = $1)
+		AND guid IN ({{guid_list}}) RETURNING guid`,
 	StExpiredStories: `SELECT id FROM stories WHERE last_seen < $1 ORDER BY last_seen, id LIMIT $2`,
 	// The oldest stories, for a cap on how many are kept.
 	StOldestStories: `SELECT id FROM stories ORDER BY last_seen, id LIMIT $1`,
-	StBury: `INSERT INTO tombstones (feed_url, guid, url_key, removed, listed)
-		SELECT feed_url, guid, url_key, $2, $2 FROM items WHERE story_id = $1
-		ON CONFLICT (feed_url, guid) DO NOTHING`,
+	StBury: `INSERT INTO tombstones (feed_id, guid, removed, listed)
+		SELECT feed_id, guid, $2, $2 FROM items WHERE story_id = $1
+		ON CONFLICT (feed_id, guid) DO NOTHING`,
 	StDeleteItems: `DELETE FROM items WHERE story_id = $1`,
 	StDeleteStory: `DELETE FROM stories WHERE id = $1`,
 	StForget:      `DELETE FROM tombstones WHERE listed < $1`,

@@ -13,8 +13,8 @@ import (
 func StoriesQuery(page string) string {
 	return `WITH page AS (` + page + `)
 	SELECT p.id, p.uid, p.published, p.updated, i.title, i.url, i.summary, i.content, i.author, i.lang,
-		i.categories, i.feed_title, i.feed_url, coalesce(f.site_url, '')
-	FROM page p JOIN items i ON i.id = p.rep_item_id LEFT JOIN feeds f ON f.url = i.feed_url
+		i.categories, o.name, n.name, coalesce(f.site_url, '')
+	FROM page p JOIN items i ON i.id = p.rep_item_id ` + ItemNames + ` LEFT JOIN feeds f ON f.url = n.name
 	ORDER BY p.published DESC, p.id DESC`
 }
 
@@ -23,7 +23,7 @@ func StoriesQuery(page string) string {
 // oldest first.
 func RelatedQuery(page string) string {
 	return `WITH page AS (` + page + `)
-	SELECT i.story_id, i.url, i.feed_title FROM page p JOIN items i ON i.story_id = p.id
+	SELECT i.story_id, i.url, o.name FROM page p JOIN items i ON i.story_id = p.id JOIN names o ON o.id = i.outlet_id
 	WHERE i.id <> p.rep_item_id ORDER BY i.story_id, i.published, i.id`
 }
 

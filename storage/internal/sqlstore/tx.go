@@ -43,6 +43,17 @@ type Tx struct {
 
 	dirty               bool  // a story changed: the revision moves at Finish
 	nextItem, nextStory int64 // with PickIDs, the IDs the next new item and story get; 0 until read
+
+	// The last two names looked up (a feed's URL and an outlet's name)
+	// and their IDs in the names table. Plain values: a copy of the Tx
+	// put back after a rollback forgets names the rollback removed.
+	names [2]name
+}
+
+// name is a string of the names table and its ID.
+type name struct {
+	s  string
+	id int64
 }
 
 // StoryChange is a story a Tx created or whose keys it changed.
@@ -125,7 +136,7 @@ func (t *Tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 	if canonicalURL == "" {
 		return nil, nil
 	}
-	items, err := Items(t.Run.Query(t.ctx(ctx), StItemsByURL, canonicalURL))
+	items, err := Items(t.Run.Query(t.ctx(ctx), StItemsByURL, KeyHash(canonicalURL), canonicalURL))
 	if err != nil {
 		return nil, t.Dialect.errorf(err, "items by URL %s", canonicalURL)
 	}
@@ -158,9 +169,9 @@ func (t *Tx) Candidates(ctx context.Context, q storage.CandidateQuery) ([]storag
 // indexes, and drops those found through a band that are too far.
 func (t *Tx) sqlCandidates(ctx context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
 	b := q.Bands()
-	var title sql.NullString // NULL matches no story: an empty title key is no evidence
+	var title sql.NullInt64 // NULL matches no story: an empty title key is no evidence
 	if q.Title != "" {
-		title = sql.NullString{String: q.Title, Valid: true}
+		title = sql.NullInt64{Int64: KeyHash(q.Title), Valid: true}
 	}
 	bb := BodyBands(q.Body)
 	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(q.From), Nanos(q.To),
@@ -236,12 +247,20 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 			sid = t.nextStory
 		}
 	}
-	inserted, storyID, err := t.insertItem(ctx, it, id, sid)
+	feed, err := t.nameID(ctx, it.FeedURL)
+	if err != nil {
+		return false, fmt.Errorf("feed %s: %w", it.FeedURL, err)
+	}
+	outlet, err := t.nameID(ctx, it.FeedTitle)
+	if err != nil {
+		return false, fmt.Errorf("outlet %q: %w", it.FeedTitle, err)
+	}
+	inserted, storyID, err := t.insertItem(ctx, it, id, sid, feed, outlet)
 	if err != nil {
 		return false, err
 	}
 	if !inserted {
-		return t.stored(ctx, it)
+		return t.stored(ctx, it, feed, outlet)
 	}
 	if t.PickIDs {
 		t.nextItem++
@@ -251,7 +270,7 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	b, bb := it.Keys.Bands(), BodyBands(it.Keys.Body)
 	if it.StoryID == 0 {
 		_, err := t.Run.Exec(ctx, StInsertStory, storyID, it.ID, storage.StoryUID(it.FeedURL, it.GUID),
-			pub, max(pub, Nanos(it.Updated)), it.Keys.URL, it.Keys.Title, b[0], b[1], b[2], b[3], int64(it.Keys.SimHash),
+			pub, max(pub, Nanos(it.Updated)), KeyHash(it.Keys.Title), b[0], b[1], b[2], b[3], int64(it.Keys.SimHash),
 			Nanos(it.FirstSeen), bb[0], bb[1], bb[2], bb[3])
 		if err != nil {
 			return false, fmt.Errorf("new story: %w", err)
@@ -274,7 +293,7 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	}
 	if pub < spub {
 		// An earlier copy represents the story from now on.
-		_, err = t.Run.Exec(ctx, StStoryRep, it.ID, pub, upd, it.Keys.URL, it.Keys.Title,
+		_, err = t.Run.Exec(ctx, StStoryRep, it.ID, pub, upd, KeyHash(it.Keys.Title),
 			b[0], b[1], b[2], b[3], int64(it.Keys.SimHash), it.StoryID, bb[0], bb[1], bb[2], bb[3])
 		if err != nil {
 			return false, fmt.Errorf("join story %d: %w", it.StoryID, err)
@@ -285,15 +304,34 @@ func (t *Tx) putItem(ctx context.Context, it *storage.Item) (bool, error) {
 	return true, nil
 }
 
+// nameID returns the ID of s in the names table, adding it if needed.
+func (t *Tx) nameID(ctx context.Context, s string) (int64, error) {
+	for _, n := range t.names {
+		if n.s == s && n.id != 0 {
+			return n.id, nil
+		}
+	}
+	var id int64
+	err := t.Run.QueryRow(ctx, StName, s).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = t.Run.QueryRow(ctx, StAddName, s).Scan(&id)
+	}
+	if err != nil {
+		return 0, err
+	}
+	t.names[1], t.names[0] = t.names[0], name{s, id}
+	return id, nil
+}
+
 // insertItem inserts it with the IDs id and sid (of its story), or the
-// database's next where they are nil, unless its feed already has its
-// GUID. It reports whether it did, and sets it.ID and returns the story's
-// ID when it did.
-func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any) (bool, int64, error) {
-	args := []any{id, sid, it.FeedURL, it.GUID, it.URL, it.Keys.URL,
+// database's next where they are nil, and the name IDs of its feed and
+// outlet, unless its feed already has its GUID. It reports whether it
+// did, and sets it.ID and returns the story's ID when it did.
+func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any, feed, outlet int64) (bool, int64, error) {
+	args := []any{id, sid, feed, it.GUID, it.URL, it.Keys.URL, KeyHash(it.Keys.URL),
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
 		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
-		Nanos(it.FirstSeen), it.FeedTitle, it.TitleDerived, int64(it.Keys.Body)}
+		Nanos(it.FirstSeen), outlet, it.TitleDerived, int64(it.Keys.Body)}
 	if t.PickIDs {
 		// The IDs are known: nothing to read back.
 		res, err := t.Run.Exec(ctx, StInsertItem, args...)
@@ -317,10 +355,10 @@ func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any) (boo
 
 // stored handles PutItem of an item the feed already has: unchanged, or
 // rewritten in place in its story.
-func (t *Tx) stored(ctx context.Context, it *storage.Item) (bool, error) {
+func (t *Tx) stored(ctx context.Context, it *storage.Item, feed, outlet int64) (bool, error) {
 	var id, storyID, firstSeen int64
 	var hash string
-	err := t.Run.QueryRow(ctx, StItemState, it.FeedURL, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
+	err := t.Run.QueryRow(ctx, StItemState, feed, it.GUID).Scan(&id, &storyID, &hash, &firstSeen)
 	if err != nil {
 		return false, fmt.Errorf("stored item: %w", err)
 	}
@@ -328,22 +366,22 @@ func (t *Tx) stored(ctx context.Context, it *storage.Item) (bool, error) {
 	if hash == it.Hash {
 		return false, nil
 	}
-	return true, t.change(ctx, it)
+	return true, t.change(ctx, it, outlet)
 }
 
 // change rewrites the stored item it.ID in place and makes the story's
 // earliest item its representative again.
-func (t *Tx) change(ctx context.Context, it *storage.Item) error {
-	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, it.Keys.URL, it.Title, it.Summary, it.Content,
-		it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash, it.Keys.Title,
-		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), it.FeedTitle, it.TitleDerived, it.ID,
+func (t *Tx) change(ctx context.Context, it *storage.Item, outlet int64) error {
+	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, it.Keys.URL, KeyHash(it.Keys.URL), it.Title, it.Summary,
+		it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash, it.Keys.Title,
+		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), outlet, it.TitleDerived, it.ID,
 		int64(it.Keys.Body))
 	if err != nil {
 		return err
 	}
 	var rep, pub, simhash, body int64
-	var urlKey, titleKey string
-	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &urlKey, &titleKey, &simhash, &body); err != nil {
+	var titleKey string
+	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &titleKey, &simhash, &body); err != nil {
 		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
 	}
 	var spub, supd, shash int64
@@ -352,7 +390,7 @@ func (t *Tx) change(ctx context.Context, it *storage.Item) error {
 	}
 	b, bb := storage.Keys{SimHash: uint64(simhash)}.Bands(), BodyBands(uint64(body))
 	upd := max(supd, Nanos(it.Published), Nanos(it.Updated), Nanos(t.Now))
-	if _, err := t.Run.Exec(ctx, StStoryRep, rep, pub, upd, urlKey, titleKey,
+	if _, err := t.Run.Exec(ctx, StStoryRep, rep, pub, upd, KeyHash(titleKey),
 		b[0], b[1], b[2], b[3], simhash, it.StoryID, bb[0], bb[1], bb[2], bb[3]); err != nil {
 		return fmt.Errorf("update story %d: %w", it.StoryID, err)
 	}
