@@ -86,6 +86,13 @@ const (
 	ckptCache  = "&_pragma=cache_size(-256)"
 )
 
+// pageSize is the page size in bytes of a new database. An item's row
+// is about 2 KB, summary and content included: in 4 KiB pages a row of
+// more than half a page shares it with none, which left 630 bytes of
+// every item's 2,465 unused on feedbench's farm; 16 KiB pages hold eight
+// rows and more. A database keeps the page size it was created with.
+const pageSize = 16384
+
 // DB is a feedmerge store in one SQLite file. It is safe for concurrent use.
 type DB struct {
 	// Reader answers View, Feed, Feeds, Stories, Revision and Stats on
@@ -134,9 +141,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
 	// the writer's path (see checkpointer).
-	// auto_vacuum comes first: SQLite takes it only for a database that
-	// has no tables yet and is not in WAL mode yet (see reclaim).
-	db.write, err = sql.Open("sqlite", "file:"+path+"?_pragma=auto_vacuum(2)&_txlock=immediate&"+pragmas+writeCache+
+	// page_size and auto_vacuum come first: SQLite takes them only for a
+	// database that has no tables yet and is not in WAL mode yet (see
+	// pageSize and reclaim).
+	db.write, err = sql.Open("sqlite", "file:"+path+"?_pragma=page_size("+strconv.Itoa(pageSize)+")&_pragma=auto_vacuum(2)&_txlock=immediate&"+pragmas+writeCache+
 		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walLimit)+")")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
