@@ -78,6 +78,7 @@ func ScanItem(r Scanner) (storage.Item, error) {
 	if err != nil {
 		return it, err
 	}
+	it.Keys.URL, it.Keys.Title = UnpackKey(it.URL, it.Keys.URL, false), UnpackKey(it.Title, it.Keys.Title, true)
 	it.Keys.SimHash, it.Keys.Body = uint64(simhash), uint64(body)
 	it.Published, it.Updated, it.FirstSeen = Time(pub), Time(upd), Time(seen)
 	if it.Categories, err = Unlist(cats); err == nil {

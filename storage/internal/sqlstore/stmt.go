@@ -49,7 +49,7 @@ var queries = [numStmts]string{
 	StName:       `SELECT id FROM names WHERE name = $1`,
 	StAddName:    `INSERT INTO names (name) VALUES ($1) RETURNING id`,
 	StItemState:  `SELECT id, story_id, hash, first_seen FROM items WHERE feed_id = $1 AND guid = $2`,
-	StItemsByURL: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.url_hash = $1 AND i.url_key = $2 ORDER BY i.published, i.id`,
+	StItemsByURL: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.url_hash = $1 ORDER BY i.published, i.id`,
 	StItemsByGUID: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.feed_id = (SELECT id FROM names WHERE name = $1)
 		AND i.guid IN ({{guid_list}})`,
 	// Seventeen indexed lookups: the bands of the lead SimHash ($1-$4)
@@ -98,7 +98,7 @@ var queries = [numStmts]string{
 	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, url_hash = $3, title = $4, summary = $5, content = $6,
 		author = $7, lang = $8, categories = $9, tags = $10, hash = $11, title_key = $12, simhash = $13,
 		published = $14, updated = $15, outlet_id = $16, title_derived = $17, body = $19 WHERE id = $18`,
-	StFirstItem: `SELECT id, published, title_key, simhash, body FROM items WHERE story_id = $1
+	StFirstItem: `SELECT id, published, title, title_key, simhash, body FROM items WHERE story_id = $1
 		ORDER BY published, id LIMIT 1`,
 	StPutFeed: `INSERT INTO feeds (url, fetch_url, title, site_url, etag, last_modified, body_hash, state,
 		http_status, errors, last_error, last_fetch, last_success, next_poll)

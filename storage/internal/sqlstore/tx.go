@@ -136,11 +136,12 @@ func (t *Tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 	if canonicalURL == "" {
 		return nil, nil
 	}
-	items, err := Items(t.Run.Query(t.ctx(ctx), StItemsByURL, KeyHash(canonicalURL), canonicalURL))
+	items, err := Items(t.Run.Query(t.ctx(ctx), StItemsByURL, KeyHash(canonicalURL)))
 	if err != nil {
 		return nil, t.Dialect.errorf(err, "items by URL %s", canonicalURL)
 	}
-	return items, nil
+	// The index holds hashes: drop another URL of the same hash.
+	return slices.DeleteFunc(items, func(it storage.Item) bool { return it.Keys.URL != canonicalURL }), nil
 }
 
 // Candidates implements storage.Tx: from the Index where it answers, else
@@ -328,9 +329,9 @@ func (t *Tx) nameID(ctx context.Context, s string) (int64, error) {
 // outlet, unless its feed already has its GUID. It reports whether it
 // did, and sets it.ID and returns the story's ID when it did.
 func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any, feed, outlet int64) (bool, int64, error) {
-	args := []any{id, sid, feed, it.GUID, it.URL, it.Keys.URL, KeyHash(it.Keys.URL),
+	args := []any{id, sid, feed, it.GUID, it.URL, PackKey(it.URL, it.Keys.URL, false), KeyHash(it.Keys.URL),
 		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
-		it.Hash, it.Keys.Title, int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
+		it.Hash, PackKey(it.Title, it.Keys.Title, true), int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
 		Nanos(it.FirstSeen), outlet, it.TitleDerived, int64(it.Keys.Body)}
 	if t.PickIDs {
 		// The IDs are known: nothing to read back.
@@ -372,18 +373,20 @@ func (t *Tx) stored(ctx context.Context, it *storage.Item, feed, outlet int64) (
 // change rewrites the stored item it.ID in place and makes the story's
 // earliest item its representative again.
 func (t *Tx) change(ctx context.Context, it *storage.Item, outlet int64) error {
-	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, it.Keys.URL, KeyHash(it.Keys.URL), it.Title, it.Summary,
-		it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash, it.Keys.Title,
+	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, PackKey(it.URL, it.Keys.URL, false), KeyHash(it.Keys.URL), it.Title,
+		it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash,
+		PackKey(it.Title, it.Keys.Title, true),
 		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), outlet, it.TitleDerived, it.ID,
 		int64(it.Keys.Body))
 	if err != nil {
 		return err
 	}
 	var rep, pub, simhash, body int64
-	var titleKey string
-	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &titleKey, &simhash, &body); err != nil {
+	var title, titleKey string
+	if err := t.Run.QueryRow(ctx, StFirstItem, it.StoryID).Scan(&rep, &pub, &title, &titleKey, &simhash, &body); err != nil {
 		return fmt.Errorf("representative of story %d: %w", it.StoryID, err)
 	}
+	titleKey = UnpackKey(title, titleKey, true)
 	var spub, supd, shash int64
 	if err := t.Run.QueryRow(ctx, StStory, it.StoryID).Scan(&spub, &supd, &shash); err != nil {
 		return fmt.Errorf("story %d: %w", it.StoryID, err)
