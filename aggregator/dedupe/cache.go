@@ -107,6 +107,8 @@ func (f *features) clone() *features {
 		pub:    f.pub,
 		src:    f.src,
 		paras:  f.paras,
+		tpair:  f.tpair,
+		tcont:  f.tcont,
 		cut:    f.cut,
 		head:   f.head,
 		nhead:  f.nhead,
@@ -119,6 +121,7 @@ func (f *features) clone() *features {
 	c.rest = append([]uint32(nil), f.rest...)
 	c.bnums = append([]uint32(nil), f.bnums...)
 	c.vocab = append([]uint32(nil), f.vocab...)
+	c.tseq = append([]uint32(nil), f.tseq...)
 	c.figs = append([]uint64(nil), f.figs...)
 	if len(f.links) > 0 {
 		c.links = append([]string(nil), f.links...)

@@ -100,8 +100,9 @@
 //     least nine tenths contained in the other and starting with the same
 //     ten words, within two days (a republished copy may come that late),
 //     figures not in conflict, is a copy whatever the headlines (score
-//     0.8), provided the shared text
-//     holds half the words of one of the headlines: background that two
+//     0.8), provided the shared text holds half the words of one of the
+//     headlines (of a Chinese headline, read as character pairs, half its
+//     characters): background that two
 //     stories open with is what neither headline reports, and a lead
 //     three days later is background too.
 //   - A rewritten lead. When a text's sentences after its first (twenty

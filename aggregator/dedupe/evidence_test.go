@@ -155,3 +155,27 @@ func TestDecisionStringSignals(t *testing.T) {
 		}
 	}
 }
+
+// TestSupport checks how much of a headline its text holds, for
+// English words and for Chinese characters read as pairs.
+func TestSupport(t *testing.T) {
+	tests := []struct {
+		name, title, text string
+		min, max          float64
+	}{
+		{"English words, plurals folded", "Liuzhou exports small electric cars", "<p>Car makers in Liuzhou exported small electric vehicles.</p>", 0.75, 1},
+		{"English, another subject", "Railway bridge over Pinglu Canal lifted into place", "<p>The Pinglu Canal is due to open to shipping at the end of 2026.</p>", 0, 0.4},
+		// The pairs that straddle words (峰上, 市卖, 价百, …) are in no text.
+		{"Chinese words found, straddling pairs not", "错峰上市卖好价 百色晚熟芒果", "<p>今年百色晚熟芒果错峰上市，果农卖出好价钱。</p>", 0.9, 1},
+		{"Chinese, another subject", "南宁地铁新线开通运营", "<p>今年百色晚熟芒果错峰上市，果农卖出好价钱。</p>", 0, 0.2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f features
+			f.extract(item("f1", "A", "a", "https://a.example/1", tt.title, tt.text, t0))
+			if got := support(&f, f.vocab); got < tt.min || got > tt.max {
+				t.Errorf("support = %.2f, want %.2f to %.2f", got, tt.min, tt.max)
+			}
+		})
+	}
+}

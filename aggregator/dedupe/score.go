@@ -31,6 +31,9 @@ const (
 type features struct {
 	title  []uint64             // sorted, unique hashes of title tokens without stopwords
 	words  float64              // length of the title in words; a CJK bigram counts half
+	tseq   []uint32             // the title tokens without stopwords, in order, as vocab hashes them (at most 64)
+	tpair  uint64               // bit i: tseq[i] is a CJK character pair
+	tcont  uint64               // bit i: the pair tseq[i] overlaps the one before it in a run
 	nums   []uint64             // sorted, unique hashes of the numbers in the title
 	body   []uint32             // sorted, unique hashes of 3-token shingles of the body
 	rest   []uint32             // those of them after the first sentence
@@ -61,6 +64,7 @@ func (f *features) reset() {
 	f.paras, f.cut = 0, false
 	f.source, f.outlet, f.host, f.url = "", "", "", ""
 	f.words = 0
+	f.tseq, f.tpair, f.tcont = f.tseq[:0], 0, 0
 }
 
 // scratch is the reusable state of one confirmation.
@@ -108,6 +112,15 @@ func (f *features) extract(it *storage.Item) {
 		f.title = append(f.title, h)
 		if kind == kindNumber {
 			f.nums = append(f.nums, h)
+		}
+		if i := len(f.tseq); i < 64 {
+			f.tseq = append(f.tseq, uint32(mix(h)>>32))
+			if kind == kindCJK && len(tok) > utf8.RuneLen(firstRune(tok)) {
+				f.tpair |= 1 << i
+				if !t.runStart {
+					f.tcont |= 1 << i
+				}
+			}
 		}
 	}
 	f.title = sortUnique(f.title)
@@ -411,18 +424,55 @@ func shorterShare(a, b []uint32, empty float64) float64 {
 
 // support returns the share of the words of the title of f that the text
 // vocab holds: a headline written for a text takes most of its words
-// from it, one over shared background does not.
+// from it, one over shared background does not. A Chinese headline,
+// read as overlapping character pairs, is measured by its characters: a
+// character counts as held when a pair it is part of is in the text, so
+// that the pairs that straddle two words ("市卖" in "上市卖好价") do not
+// count against it.
 func support(f *features, vocab []uint32) float64 {
-	if len(f.title) == 0 {
+	var units, held float64
+	in := func(i int) bool {
+		_, ok := slices.BinarySearch(vocab, f.tseq[i])
+		return ok
+	}
+	for i := 0; i < len(f.tseq); i++ {
+		if f.tpair&(1<<i) == 0 {
+			units++
+			if in(i) {
+				held++
+			}
+			continue
+		}
+		// A run of overlapping pairs p_i … p_j holds j-i+2 characters.
+		j := i
+		for j+1 < len(f.tseq) && f.tcont&(1<<(j+1)) != 0 {
+			j++
+		}
+		prev := false
+		for k := i; k <= j; k++ {
+			cur := in(k)
+			units += 0.5 // the first character of p_k
+			if cur || prev {
+				held += 0.5
+			}
+			prev = cur
+		}
+		units += 0.5 // the last character of p_j
+		if prev {
+			held += 0.5
+		}
+		i = j
+	}
+	if units == 0 {
 		return 0
 	}
-	n := 0
-	for _, h := range f.title {
-		if _, ok := slices.BinarySearch(vocab, uint32(mix(h)>>32)); ok {
-			n++
-		}
-	}
-	return float64(n) / float64(len(f.title))
+	return held / units
+}
+
+// firstRune returns the first rune of b.
+func firstRune(b []byte) rune {
+	r, _ := utf8.DecodeRune(b)
+	return r
 }
 
 // reported reports whether every number of nums is in the text of f.
