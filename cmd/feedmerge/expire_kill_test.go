@@ -30,17 +30,10 @@ func staticFarm(w http.ResponseWriter, r *http.Request) {
 // a story, and returns how many stories and items there are.
 func consistent(t *testing.T, db string) (stories, items int) {
 	t.Helper()
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := openChecked(t, db)
 	defer conn.Close()
-	var check string
-	if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check: %q %v", check, err)
-	}
 	var empty, orphans int
-	err = conn.QueryRow(`SELECT
+	err := conn.QueryRow(`SELECT
 		(SELECT count(*) FROM stories),
 		(SELECT count(*) FROM items),
 		(SELECT count(*) FROM stories s WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = s.id)),

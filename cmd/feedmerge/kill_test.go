@@ -55,15 +55,8 @@ func (g *growingFarm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the file's integrity.
 func stored(t *testing.T, db string) map[string]bool {
 	t.Helper()
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := openChecked(t, db)
 	defer conn.Close()
-	var check string
-	if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check: %q %v", check, err)
-	}
 	rows, err := conn.Query(`SELECT n.name, i.guid FROM items i JOIN names n ON n.id = i.feed_id`)
 	if err != nil {
 		t.Fatal(err)
@@ -143,4 +136,20 @@ func TestKillNineLoop(t *testing.T) {
 			t.Fatalf("feed %d has no items after a clean poll", i)
 		}
 	}
+}
+
+// openChecked opens db read-only after checking that it passes
+// integrity_check.
+func openChecked(t *testing.T, db string) *sql.DB {
+	t.Helper()
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var check string
+	if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		conn.Close()
+		t.Fatalf("integrity_check of %s: %q %v", db, check, err)
+	}
+	return conn
 }
