@@ -47,7 +47,7 @@ end=$(date +%s.%N)
 # Sizes are of the checkpointed file: a write-ahead log is not the store.
 yitems=$(sqlite3 "$dir/yarr.db" 'pragma wal_checkpoint(truncate)' 'select count(*) from items' | tail -1)
 ysize=$(bytes "$dir"/yarr.db*)
-pkill -TERM -f -- "-db $dir/yarr.db" || true
+pkill -TERM -f -- "^$yarr -addr" || true # yarr, not the time(1) that waits for it
 wait %2 2>/dev/null || true
 for _ in $(seq 100); do [ -s "$dir/yarr.time" ] && break; sleep 0.1; done
 printf 'yarr:      %d feeds, %d items: wall %.2f s, %s, database %.1f MiB (%d bytes an item)\n' \

@@ -79,3 +79,28 @@ func TestReclaimGivesSpaceBack(t *testing.T) {
 		t.Errorf("stories left: %+v %v, want 100", s, err)
 	}
 }
+
+// TestNewDatabaseLayout checks that a new database gets the page size and
+// incremental auto-vacuum that reclaim and the rows' layout rely on, and
+// WAL mode, and that reopening it keeps them.
+func TestNewDatabaseLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.db")
+	for range 2 {
+		db, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var size, vacuum int
+		var mode string
+		err = db.Pool.QueryRowContext(t.Context(), `SELECT page_size, auto_vacuum, journal_mode FROM pragma_page_size, pragma_auto_vacuum, pragma_journal_mode`).Scan(&size, &vacuum, &mode)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size != pageSize || vacuum != 2 || mode != "wal" {
+			t.Errorf("page_size %d, auto_vacuum %d, journal_mode %s; want %d, 2 (incremental), wal", size, vacuum, mode, pageSize)
+		}
+	}
+}

@@ -141,10 +141,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	var err error
 	// The writer never checkpoints: the checkpointer goroutine does, off
 	// the writer's path (see checkpointer).
-	// page_size and auto_vacuum come first: SQLite takes them only for a
-	// database that has no tables yet and is not in WAL mode yet (see
-	// pageSize and reclaim).
-	db.write, err = sql.Open("sqlite", "file:"+path+"?_pragma=page_size("+strconv.Itoa(pageSize)+")&_pragma=auto_vacuum(2)&_txlock=immediate&"+pragmas+writeCache+
+	if err := create(ctx, path); err != nil {
+		return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	db.write, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+writeCache+
 		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walLimit)+")")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -189,6 +189,31 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.ckptWG.Go(func() { db.checkpointer(cctx) })
 	db.wrWG.Go(db.writer)
 	return db, nil
+}
+
+// create gives a new (absent or empty) database at path its page size
+// and incremental auto-vacuum (see pageSize and reclaim), which SQLite
+// takes only before the file's first page is written, and puts it in WAL
+// mode, which writes that page. The order matters: SQLite ignores a page
+// size set after auto_vacuum, and the driver applies a DSN's _pragma list
+// sorted by name (auto_vacuum, journal_mode, page_size), so this cannot
+// be part of the connections' own DSNs.
+func create(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, pragma := range []string{"page_size = " + strconv.Itoa(pageSize), "auto_vacuum = 2", "journal_mode = WAL"} {
+		if _, err := db.ExecContext(ctx, "PRAGMA "+pragma); err != nil {
+			return wrap(err)
+		}
+	}
+	return wrap(db.Close())
 }
 
 // writable reports why the database at path, or the folder it and its
@@ -334,7 +359,7 @@ func (db *DB) checkpointer(ctx context.Context) {
 
 // Reclaiming free pages.
 const (
-	reclaimAbove = 256 // free pages (1 MiB) kept for reuse before some are given back
+	reclaimAbove = 256 // free pages (4 MiB of 16 KiB pages) kept for reuse before some are given back
 	reclaimStep  = 512 // pages given back at a time, so the writer waits briefly
 )
 
