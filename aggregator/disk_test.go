@@ -1,6 +1,8 @@
 package aggregator_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -49,6 +51,25 @@ func fill(t *testing.T, dir string) string {
 	}
 }
 
+// bulkyRSS is longRSS(n) with 16 KiB of text that compresses badly
+// in every item after the 20th: the items a poll writes on a sick disk
+// need more space than the database and its write-ahead log already
+// hold, stored compressed in 16 KiB pages.
+func bulkyRSS(n int) []byte {
+	doc := string(longRSS(n))
+	for i := 20; i < n; i++ {
+		old := fmt.Sprintf("<description>Item %d reports", i)
+		sum := sha256.Sum256([]byte(old))
+		var noise strings.Builder
+		for range 256 {
+			noise.WriteString(hex.EncodeToString(sum[:]) + " ")
+			sum = sha256.Sum256(sum[:])
+		}
+		doc = strings.Replace(doc, old, old+" "+noise.String(), 1)
+	}
+	return []byte(doc)
+}
+
 // sickDiskService opens a service whose database lives in dir, with one
 // feed at url.
 func sickDiskService(t *testing.T, dir, url string) (*aggregator.Service, storage.Store, string) {
@@ -87,7 +108,7 @@ func sickDisk(t *testing.T, dir string, sicken, heal func(), want string) {
 	}
 
 	sicken()
-	f.set("/rss", farmDoc{body: longRSS(220), contentType: "application/rss+xml"})
+	f.set("/rss", farmDoc{body: bulkyRSS(220), contentType: "application/rss+xml"})
 	start := time.Now()
 	r := svc.Poll(t.Context(), f.URL+"/rss", true)
 	if r.Outcome != aggregator.OutcomeFailed || r.Err == nil || !strings.Contains(r.Err.Error(), db) || !strings.Contains(r.Err.Error(), want) {
@@ -137,7 +158,7 @@ func sickDisk(t *testing.T, dir string, sicken, heal func(), want string) {
 
 // TestDiskFull fills the database's disk between two polls.
 func TestDiskFull(t *testing.T) {
-	dir := mountTmpfs(t, "4m")
+	dir := mountTmpfs(t, "16m")
 	var filler string
 	sickDisk(t, dir, func() { filler = fill(t, dir) }, func() {
 		if err := os.Remove(filler); err != nil {

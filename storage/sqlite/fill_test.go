@@ -15,13 +15,21 @@ import (
 	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 )
 
-// key_hash(s) is sqlstore.KeyHash in the SQL of fill, on every
-// connection the tests open.
+// key_hash(s) is sqlstore.KeyHash and pack_texts(summary, content)
+// sqlstore.PackTexts in the SQL of fill, on every connection the tests
+// open.
 func init() {
 	err := msqlite.RegisterDeterministicScalarFunction("key_hash", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		s, _ := args[0].(string)
 		return sqlstore.KeyHash(s), nil
 	})
+	if err == nil {
+		err = msqlite.RegisterDeterministicScalarFunction("pack_texts", 2, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			summary, _ := args[0].(string)
+			content, _ := args[1].(string)
+			return sqlstore.PackTexts(summary, content), nil
+		})
+	}
 	if err != nil {
 		panic(err)
 	}
@@ -83,13 +91,13 @@ func fill(tb testing.TB, db *DB, n int) {
 				h(x, s) AS MATERIALIZED (SELECT x, random() FROM c)
 			SELECT x, 'urn:fill:' || x, x, ?3 - x * ?4, ?3 - x * ?4, key_hash('title ' || x),
 				s & 65535, (s >> 16) & 65535, (s >> 32) & 65535, (s >> 48) & 65535, s FROM h`,
-			`INSERT INTO items (id, story_id, feed_id, guid, url, url_key, url_hash, title, summary, content, author, lang,
+			`INSERT INTO items (id, story_id, feed_id, guid, url, url_key, url_hash, title, texts, author, lang,
 				categories, tags, hash, title_key, simhash, published, updated, first_seen, outlet_id)
 			SELECT s.id, s.id, (SELECT n.id FROM names n WHERE n.name = 'https://feed' || (s.id % 100) || '.example/rss'),
 				'guid-' || id, 'https://example.org/' || id,
 				'example.org/' || id, key_hash('example.org/' || id), 'Title of story ' || id,
-				'<p>Summary of story ' || id || ', cut at some length.</p>',
-				'<p>' || hex(randomblob(60)) || '</p>', 'Author', 'en', '["world"]',
+				pack_texts('<p>Summary of story ' || id || ', cut at some length.</p>',
+					'<p>' || hex(randomblob(60)) || '</p>'), 'Author', 'en', '["world"]',
 				CASE WHEN id % 3 = 0 THEN '["asean","news"]' ELSE '["news"]' END,
 				'h' || id, 'title ' || id, simhash, published, updated, published,
 				(SELECT n.id FROM names n WHERE n.name = 'Feed ' || (s.id % 100))

@@ -1,11 +1,13 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/feedmerge/feedmerge/storage/internal/sqlstore"
 	"github.com/feedmerge/feedmerge/storage/sqlite"
 	"github.com/feedmerge/feedmerge/storage/storagetest"
 )
@@ -85,5 +87,82 @@ func TestReadOnlyRelease4(t *testing.T) {
 		default:
 			t.Errorf("OpenReadOnly left %s beside the database", e.Name())
 		}
+	}
+}
+
+// TestMigrateTexts fills a database of schema version 5 with more items
+// than the texts migration packs in one batch, some with empty texts,
+// and checks that the upgrade keeps every item's summary and content and
+// drops the two text columns.
+func TestMigrateTexts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v5.db")
+	if err := sqlite.MigrateTo(t.Context(), path, 5); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1300
+	_, err = raw.Exec(`INSERT INTO names (id, name) VALUES (1, 'https://a.test/rss'), (2, 'A');
+		INSERT INTO stories (id, uid, rep_item_id, published, updated, simhash, band0, band1, band2, band3)
+			VALUES (1, 'urn:x', 1, 1, 1, 0, 0, 0, 0, 0);
+		WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)
+		INSERT INTO items (id, story_id, feed_id, outlet_id, guid, summary, content)
+			SELECT x, 1, 1, 2, 'g' || x, CASE WHEN x % 7 = 0 THEN '' ELSE 'Summary ' || x END,
+				CASE WHEN x % 5 = 0 THEN '' ELSE '<p>Content of item ' || x || '. ' || hex(randomblob(x % 300)) || '</p>' END FROM c`, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64][2]string{}
+	rows, err := raw.Query(`SELECT id, summary, content FROM items`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var s, c string
+		if err := rows.Scan(&id, &s, &c); err != nil {
+			t.Fatal(err)
+		}
+		want[id] = [2]string{s, c}
+	}
+	rows.Close()
+	raw.Close()
+
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	db.Close()
+	raw, err = sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var cols int
+	if err := raw.QueryRow(`SELECT count(*) FROM pragma_table_info('items') WHERE name IN ('summary', 'content')`).Scan(&cols); err != nil || cols != 0 {
+		t.Errorf("items keeps %d of its summary and content columns (%v)", cols, err)
+	}
+	got := 0
+	rows, err = raw.Query(`SELECT id, texts FROM items`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			t.Fatal(err)
+		}
+		s, c, err := sqlstore.UnpackTexts(b)
+		if w := want[id]; err != nil || s != w[0] || c != w[1] {
+			t.Errorf("item %d: texts %.30q, %.30q (%v), want %.30q, %.30q", id, s, c, err, w[0], w[1])
+		}
+		got++
+	}
+	if got != n || len(want) != n {
+		t.Errorf("%d items after the upgrade, %d before, want %d", got, len(want), n)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,14 +22,13 @@ func TestReclaimGivesSpaceBack(t *testing.T) {
 	}
 	defer db.Close()
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	text := strings.Repeat("Freight trains now run twice a day between the two ports. ", 40)
 	for b := range 20 {
 		err := db.Update(t.Context(), func(tx storage.Tx) error {
 			for i := range 100 {
 				n := b*100 + i
 				it := storage.Item{
 					Item: feeds.Item{GUID: fmt.Sprint(n), URL: fmt.Sprintf("https://r.test/%d", n), Title: fmt.Sprintf("Story %d", n),
-						Summary: text, Content: text, Published: base.Add(time.Duration(n) * time.Minute)},
+						Summary: noise(fmt.Sprint("s", n), 1200), Content: noise(fmt.Sprint(n), 2400), Published: base.Add(time.Duration(n) * time.Minute)},
 					FeedURL: "https://r.test/rss", Hash: fmt.Sprint(n),
 					Keys:      storage.Keys{URL: fmt.Sprintf("r.test/%d", n), SimHash: uint64(n) * 0x9e3779b97f4a7c15},
 					FirstSeen: base.Add(time.Duration(n) * time.Minute),

@@ -51,7 +51,7 @@ var _ storage.Store = (*DB)(nil)
 // alone. The writer picks the IDs of new rows (write.go), so an insert
 // binds them.
 var dialect = &sqlstore.Dialect{Name: "sqlite", Positional: "?", Classify: wrap,
-	Words: map[string]string{"int64": "INTEGER", "serial": "INTEGER", "bool": "INTEGER", "false": "0", "json": "TEXT",
+	Words: map[string]string{"int64": "INTEGER", "serial": "INTEGER", "bool": "INTEGER", "false": "0", "json": "TEXT", "blob": "BLOB",
 		"cover": ", rep_item_id", "applied": "INTEGER NOT NULL",
 		"now":        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000",
 		"greatest":   "max",

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,12 +97,24 @@ func TestQueryPlans(t *testing.T) {
 	}
 }
 
+// noise returns n bytes of letters and digits drawn from a generator
+// seeded by seed: text that compression barely shortens.
+func noise(seed string, n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ."
+	r := rand.New(rand.NewPCG(uint64(len(seed)), uint64(crc32.ChecksumIEEE([]byte(seed)))))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
 func bigItem(guid string) storage.Item {
 	return storage.Item{
 		Item: feeds.Item{
 			GUID:      guid,
 			Title:     guid,
-			Content:   strings.Repeat("x", 64<<10),
+			Content:   noise(guid, 64<<10),
 			Published: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		},
 		FeedURL: "https://a.example/rss",

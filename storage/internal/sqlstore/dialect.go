@@ -20,6 +20,7 @@ type Dialect struct {
 	//	{{int64}}      a 64-bit integer column
 	//	{{serial}}     an integer key column the database can allocate
 	//	{{json}}       a column of a JSON array of strings
+	//	{{blob}}       a column of bytes
 	//	{{bool}}       a boolean column, {{false}} its false
 	//	{{cover}}      the columns a band or title index carries after published
 	//	{{greatest}}   the function of the greatest of its arguments

@@ -53,7 +53,8 @@ func (m Migration) Step() string {
 // of each row, say), in the migration's transaction after its SQL, keyed
 // by Migration.Step so that renumbering a migration keeps its step.
 var steps = map[string]func(ctx context.Context, tx *sql.Tx, d *Dialect) error{
-	"lean": fillLean,
+	"lean":  fillLean,
+	"texts": fillTexts,
 }
 
 // load reads NNNN_name.sql files from fsys, ordered by version.

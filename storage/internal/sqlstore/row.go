@@ -18,7 +18,7 @@ const FeedCols = `f.url, f.fetch_url, f.title, f.site_url, f.etag, f.last_modifi
 	(SELECT count(*) FROM items i WHERE i.feed_id = (SELECT n.id FROM names n WHERE n.name = f.url))`
 
 // ItemCols are the columns ScanItem reads, of ItemFrom.
-const ItemCols = `i.id, i.story_id, n.name, i.guid, i.url, i.url_key, i.title, i.summary, i.content,
+const ItemCols = `i.id, i.story_id, n.name, i.guid, i.url, i.url_key, i.title, i.texts,
 	i.author, i.lang, i.categories, i.tags, i.hash, i.title_key, i.simhash, i.published, i.updated,
 	i.first_seen, o.name, i.title_derived, i.body`
 
@@ -72,9 +72,13 @@ func ScanItem(r Scanner) (storage.Item, error) {
 	var it storage.Item
 	var cats, tags sql.NullString
 	var simhash, pub, upd, seen, body int64
-	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &it.Summary,
-		&it.Content, &it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
+	var texts []byte
+	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &texts,
+		&it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
 		&seen, &it.FeedTitle, &it.TitleDerived, &body)
+	if err == nil {
+		it.Summary, it.Content, err = UnpackTexts(texts)
+	}
 	if err != nil {
 		return it, err
 	}

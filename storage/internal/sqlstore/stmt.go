@@ -81,11 +81,11 @@ var queries = [numStmts]string{
 	// A new item is inserted before its story (the foreign key is
 	// checked at commit), with the IDs the backend picked or, where it
 	// picked none, the database's next.
-	StInsertItem: `INSERT INTO items (id, story_id, feed_id, guid, url, url_key, url_hash, title, summary, content,
+	StInsertItem: `INSERT INTO items (id, story_id, feed_id, guid, url, url_key, url_hash, title, texts,
 		author, lang, categories, tags, hash, title_key, simhash, published, updated, first_seen, outlet_id,
 		title_derived, body)
 		VALUES ({{item_id}}, {{story_id}}, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		$19, $20, $21, $22, $23)
+		$19, $20, $21, $22)
 		ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id, story_id`,
 	StNextIDs: `SELECT (SELECT coalesce(max(id), 0) + 1 FROM items), (SELECT coalesce(max(id), 0) + 1 FROM stories)`,
 	StStory:   `SELECT published, updated, simhash FROM stories WHERE id = $1`,
@@ -95,9 +95,9 @@ var queries = [numStmts]string{
 	StStoryTouch: `UPDATE stories SET updated = {{greatest}}(updated, $1), last_seen = {{greatest}}(last_seen, $3)
 		WHERE id = $2 RETURNING published, simhash`,
 	StStoryRepItem: `SELECT ` + ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id ` + ItemNames + ` WHERE s.id = $1`,
-	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, url_hash = $3, title = $4, summary = $5, content = $6,
-		author = $7, lang = $8, categories = $9, tags = $10, hash = $11, title_key = $12, simhash = $13,
-		published = $14, updated = $15, outlet_id = $16, title_derived = $17, body = $19 WHERE id = $18`,
+	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, url_hash = $3, title = $4, texts = $5,
+		author = $6, lang = $7, categories = $8, tags = $9, hash = $10, title_key = $11, simhash = $12,
+		published = $13, updated = $14, outlet_id = $15, title_derived = $16, body = $18 WHERE id = $17`,
 	StFirstItem: `SELECT id, published, title, title_key, simhash, body FROM items WHERE story_id = $1
 		ORDER BY published, id LIMIT 1`,
 	StPutFeed: `INSERT INTO feeds (url, fetch_url, title, site_url, etag, last_modified, body_hash, state,

@@ -12,7 +12,7 @@ import (
 // newest first.
 func StoriesQuery(page string) string {
 	return `WITH page AS (` + page + `)
-	SELECT p.id, p.uid, p.published, p.updated, i.title, i.url, i.summary, i.content, i.author, i.lang,
+	SELECT p.id, p.uid, p.published, p.updated, i.title, i.url, i.texts, i.author, i.lang,
 		i.categories, o.name, n.name, coalesce(f.site_url, '')
 	FROM page p JOIN items i ON i.id = p.rep_item_id ` + ItemNames + ` LEFT JOIN feeds f ON f.url = n.name
 	ORDER BY p.published DESC, p.id DESC`
@@ -40,8 +40,12 @@ func Stories(rows *sql.Rows, related func() (*sql.Rows, error)) ([]feeds.Story, 
 		var s feeds.Story
 		var id, pub, upd int64
 		var cats sql.NullString
-		err := rows.Scan(&id, &s.ID, &pub, &upd, &s.Title, &s.URL, &s.Summary, &s.Content, &s.Author,
+		var texts []byte
+		err := rows.Scan(&id, &s.ID, &pub, &upd, &s.Title, &s.URL, &texts, &s.Author,
 			&s.Lang, &cats, &s.Source.Title, &s.Source.FeedURL, &s.Source.SiteURL)
+		if err == nil {
+			s.Summary, s.Content, err = UnpackTexts(texts)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -330,7 +330,7 @@ func (t *Tx) nameID(ctx context.Context, s string) (int64, error) {
 // did, and sets it.ID and returns the story's ID when it did.
 func (t *Tx) insertItem(ctx context.Context, it *storage.Item, id, sid any, feed, outlet int64) (bool, int64, error) {
 	args := []any{id, sid, feed, it.GUID, it.URL, PackKey(it.URL, it.Keys.URL, false), KeyHash(it.Keys.URL),
-		it.Title, it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags),
+		it.Title, PackTexts(it.Summary, it.Content), it.Author, it.Lang, List(it.Categories), List(it.Tags),
 		it.Hash, PackKey(it.Title, it.Keys.Title, true), int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated),
 		Nanos(it.FirstSeen), outlet, it.TitleDerived, int64(it.Keys.Body)}
 	if t.PickIDs {
@@ -374,7 +374,7 @@ func (t *Tx) stored(ctx context.Context, it *storage.Item, feed, outlet int64) (
 // earliest item its representative again.
 func (t *Tx) change(ctx context.Context, it *storage.Item, outlet int64) error {
 	_, err := t.Run.Exec(ctx, StUpdateItem, it.URL, PackKey(it.URL, it.Keys.URL, false), KeyHash(it.Keys.URL), it.Title,
-		it.Summary, it.Content, it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash,
+		PackTexts(it.Summary, it.Content), it.Author, it.Lang, List(it.Categories), List(it.Tags), it.Hash,
 		PackKey(it.Title, it.Keys.Title, true),
 		int64(it.Keys.SimHash), Nanos(it.Published), Nanos(it.Updated), outlet, it.TitleDerived, it.ID,
 		int64(it.Keys.Body))
