@@ -83,6 +83,20 @@ func New(cfg *Config, store storage.Store, log *slog.Logger) (*Service, error) {
 	return s, nil
 }
 
+// SetClock makes s read the time from now instead of time.Now: the
+// schedule, cache lifetimes, Retry-After, backoff, deduplication windows
+// and retention all follow it, so a simulation (feedbench -days) or a test
+// can run days of polling in seconds. Call it before the first poll; it
+// replaces the fetcher, which forgets per-host throttling.
+func (s *Service) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+	s.fetchOp.Now = now
+	s.fetch.Close()
+	s.fetch = fetch.New(s.fetchOp)
+}
+
 // Reload applies a new configuration: added feeds are polled soon, removed
 // ones stop being polled (their stored items stay), changed schedules take
 // effect at the next poll. Listen and database changes need a restart.
@@ -126,7 +140,8 @@ func (s *Service) Reload(cfg *Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fo.Now = s.now
-	do.Now = s.now
+	// The deduper reads s.now at each call, so that it follows SetClock.
+	do.Now = func() time.Time { return s.now() }
 	fo.Client = s.fetchOp.Client // set only by tests
 	if s.cfg != nil {
 		if s.cfg.Listen != cfg.Listen || s.cfg.DatabasePath() != cfg.DatabasePath() {
