@@ -290,7 +290,7 @@ func Start(o Options) (*Farm, error) {
 		fm.feeds = append(fm.feeds, f)
 	}
 	fm.fill(fm.o.Items, nil, o.Epoch.Add(-24*time.Hour), o.Epoch.Add(-time.Hour))
-	fm.renderAll(fm.feeds)
+	fm.renderAll(fm.feeds, o.Epoch.Add(-time.Hour))
 
 	for h, ln := range lns {
 		srv := &http.Server{Handler: fm.handler(h), ReadHeaderTimeout: 10 * time.Second,
@@ -395,9 +395,8 @@ func contains(fs []*feedInfo, f *feedInfo) bool {
 	return false
 }
 
-// renderAll renders fs on every core.
-func (fm *Farm) renderAll(fs []*feedInfo) {
-	modified := fm.o.Epoch.Add(-time.Hour + time.Duration(fm.round)*5*time.Minute)
+// renderAll renders fs on every core, last modified at modified.
+func (fm *Farm) renderAll(fs []*feedInfo, modified time.Time) {
 	var wg sync.WaitGroup
 	work := make(chan *feedInfo)
 	for range runtime.GOMAXPROCS(0) {
@@ -421,6 +420,22 @@ func (fm *Farm) renderAll(fs []*feedInfo) {
 func (fm *Farm) Publish(n int) int {
 	fm.mu.Lock()
 	defer fm.mu.Unlock()
+	from := fm.o.Epoch.Add(-time.Hour + time.Duration(fm.round)*5*time.Minute)
+	return fm.publish(n, from, from.Add(5*time.Minute))
+}
+
+// PublishAt is Publish with the new items dated between from and to, and
+// the changed feeds last modified at to, for a farm run on a simulated
+// clock (feedbench -days). The times should follow those of earlier
+// rounds, and the first ones Options.Epoch.
+func (fm *Farm) PublishAt(n int, from, to time.Time) int {
+	fm.mu.Lock()
+	defer fm.mu.Unlock()
+	return fm.publish(n, from, to)
+}
+
+// publish runs one round of Publish; callers hold fm.mu.
+func (fm *Farm) publish(n int, from, to time.Time) int {
 	fm.round++
 	var changed []*feedInfo
 	every := max(1, int(1/fm.o.Changing+0.5))
@@ -432,9 +447,8 @@ func (fm *Farm) Publish(n int) int {
 	if len(changed) == 0 {
 		return 0
 	}
-	from := fm.o.Epoch.Add(-time.Hour + time.Duration(fm.round-1)*5*time.Minute)
-	fm.fill(n, changed, from, from.Add(5*time.Minute))
-	fm.renderAll(changed)
+	fm.fill(n, changed, from, to)
+	fm.renderAll(changed, to)
 	return len(changed)
 }
 

@@ -209,3 +209,38 @@ func TestRegional(t *testing.T) {
 		t.Errorf("regional titles use %d distinct words, invented ones %d: want at most half", shared, fresh)
 	}
 }
+
+// TestPublishAt checks that PublishAt dates the new items between the
+// times it is given and the changed feeds' Last-Modified at the end of
+// them, as a farm on a simulated clock needs.
+func TestPublishAt(t *testing.T) {
+	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fm, err := Start(Options{Feeds: 8, Items: 5, Seed: 1, Epoch: epoch, Changing: 1, GBKEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fm.Close()
+	from, to := epoch.Add(30*24*time.Hour), epoch.Add(30*24*time.Hour+6*time.Hour)
+	if n := fm.PublishAt(2, from, to); n != 8 {
+		t.Fatalf("PublishAt changed %d feeds, want all 8", n)
+	}
+	c := &http.Client{}
+	for _, f := range fm.Feeds() {
+		resp, body := get(t, c, f.URL, nil)
+		parsed, err := feeds.Parse(body, resp.Header.Get("Content-Type"), f.URL, to)
+		if err != nil {
+			t.Fatalf("feed %d: %v", f.Index, err)
+		}
+		for i, it := range parsed.Items[:2] {
+			if it.Published.Before(from) || it.Published.After(to) {
+				t.Errorf("feed %d: new item %d published %v, want between %v and %v", f.Index, i, it.Published, from, to)
+			}
+		}
+		if it := parsed.Items[2]; !it.Published.Before(epoch) {
+			t.Errorf("feed %d: old item published %v, want before the epoch", f.Index, it.Published)
+		}
+		if lm := resp.Header.Get("Last-Modified"); lm != "" && lm != to.Format(http.TimeFormat) {
+			t.Errorf("feed %d: Last-Modified %s, want %s", f.Index, lm, to.Format(http.TimeFormat))
+		}
+	}
+}
