@@ -14,8 +14,6 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -47,6 +45,13 @@ type options struct {
 	regional                 bool // stories from the regional vocabulary (feedfarm.Options.Regional)
 	dir                      string
 	cpuProfile               string
+
+	// -days: a long run on a simulated clock (long.go); 0 means none.
+	days        int
+	maxAge      string        // retention.max_age, as config.yaml spells it
+	perDay      int           // new items a feed a simulated day
+	pollEvery   time.Duration // simulated time between polls
+	reportEvery int           // print every reportEvery-th day
 }
 
 // row is one line of the result table.
@@ -89,6 +94,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if o.days > 0 {
+		return b.long(ctx, stdout)
 	}
 
 	b.progress("starting a farm of %d feeds × %d items (seed %d)", o.feeds, o.items, o.seed)
@@ -216,19 +225,7 @@ func fetchParse(ctx context.Context, c *http.Client, u string) (int, error) {
 
 // vmHWM returns the peak resident set size of process pid in bytes, from
 // /proc/PID/status, or 0 when it cannot be read (the process is gone).
-func vmHWM(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
+func vmHWM(pid int) int64 { return procStatus(pid, "VmHWM") }
 
 // pollResult is one `feedmerge once`.
 type pollResult struct {
