@@ -43,6 +43,15 @@ type recent struct {
 	items     []recentItem
 	next      int // ring position of the next add
 	index     itemIndex
+	size      int // items held at most; 0 means recentSize
+}
+
+// limit returns how many items r holds at most.
+func (r *recent) limit() int {
+	if r.size > 0 {
+		return r.size
+	}
+	return recentSize
 }
 
 type recentItem struct {
@@ -66,18 +75,18 @@ func (r *recent) add(items []recentItem) uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.items == nil {
-		r.items = make([]recentItem, 0, recentSize)
+		r.items = make([]recentItem, 0, r.limit())
 	}
 	for _, it := range items {
 		r.seq++
 		it.seq = r.seq
-		if len(r.items) < recentSize {
+		if len(r.items) < r.limit() {
 			r.items = append(r.items, it)
 		} else {
 			old := &r.items[r.next]
 			r.index.remove(old, old.seq)
 			r.items[r.next] = it
-			r.next = (r.next + 1) % recentSize
+			r.next = (r.next + 1) % r.limit()
 		}
 		r.index.add(&it, it.seq)
 	}
@@ -109,7 +118,7 @@ func (r *recent) at(seq uint64) *recentItem {
 	if seq == 0 {
 		return nil
 	}
-	i := int((seq - 1) % recentSize)
+	i := int((seq - 1) % uint64(r.limit()))
 	if i >= len(r.items) || r.items[i].seq != seq {
 		return nil
 	}

@@ -101,6 +101,14 @@ func (f *farm) got(path string) []*http.Request {
 	return append([]*http.Request(nil), f.requests[path]...)
 }
 
+// forget drops the requests f has recorded, so that a long test does
+// not measure them as memory the service holds.
+func (f *farm) forget() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.requests)
+}
+
 type rssItem struct{ guid, link, title, desc, date string }
 
 func rss(title string, items ...rssItem) []byte {
