@@ -45,13 +45,12 @@ func (c *clock) add(d time.Duration) time.Time {
 
 // daySample is what a long run measured at the end of one simulated day.
 type daySample struct {
-	day                      int
-	stored                   int   // items stored that day
-	stories, items           int64 // in the store
-	tombstones               int64 // -1 when the table cannot be read
-	dbSize, walSize          int64 // bytes of the database file and its WAL
-	heap, rss                int64 // Go heap in use after a GC, resident set
-	polls, fetched, notModif int   // feed polls that day and how they went
+	day             int
+	stored          int   // items stored that day
+	stories, items  int64 // in the store
+	tombstones      int64 // -1 when the table cannot be read
+	dbSize, walSize int64 // bytes of the database file and its WAL
+	heap, rss       int64 // Go heap in use after a GC, resident set
 }
 
 // long runs -days: a farm publishing steadily on a simulated clock,
@@ -119,7 +118,7 @@ func (b *bench) long(ctx context.Context, stdout io.Writer) error {
 
 	fmt.Fprintf(stdout, "feedbench -days %d: %d feeds listing %d items each, %.3g new items a feed a day, polled every %v; "+
 		"retention.max_age %v; simulated from %s; %s\n",
-		o.days, o.feeds, o.items, perDay, strings.TrimSuffix(strings.TrimSuffix(o.pollEvery.String(), "0s"), "0m"), o.maxAge, longEpoch.Format("2006-01-02"),
+		o.days, o.feeds, o.items, perDay, shortDuration(o.pollEvery), o.maxAge, longEpoch.Format("2006-01-02"),
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(stdout, "in process (heap and RSS include the farm): concurrency %d, fetch.per_host %d; GOMAXPROCS %d, %s\n",
 		concurrency, perHost, runtime.GOMAXPROCS(0), runtime.Version())
@@ -141,18 +140,13 @@ func (b *bench) long(ctx context.Context, stdout io.Writer) error {
 	var samples []daySample
 	var cur daySample
 	poll := func() error {
-		for _, r := range svc.PollAll(ctx, false) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			cur.polls++
+		results := svc.PollAll(ctx, false)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, r := range results {
 			cur.stored += r.New
-			switch r.Outcome {
-			case aggregator.OutcomeFetched:
-				cur.fetched++
-			case aggregator.OutcomeNotModified:
-				cur.notModif++
-			case aggregator.OutcomeFailed, aggregator.OutcomeThrottled:
+			if r.Outcome == aggregator.OutcomeFailed || r.Outcome == aggregator.OutcomeThrottled {
 				return fmt.Errorf("day %d: poll %s: %v", cur.day, r.URL, r.Err)
 			}
 		}
@@ -252,6 +246,19 @@ func verdict(s []daySample, level int) string {
 		"their means over days %d–%d (bars ±10 %% and +10 %%); heap in use %.1f → %.1f MiB, RSS %.1f → %.1f MiB from day %d to %d",
 		what, level+1, last.day, storyDev, stories, dbDev, db/(1<<20), level-6, level,
 		mibf(lv.heap), mibf(last.heap), mibf(lv.rss), mibf(last.rss), level, last.day)
+}
+
+// shortDuration spells d as time.Duration does without its zero
+// minutes and seconds: 6h, 1h30m, 90s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 func abs(x float64) float64 { return max(x, -x) }

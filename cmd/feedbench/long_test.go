@@ -99,3 +99,17 @@ func TestLong(t *testing.T) {
 		t.Error("output lacks the verdict")
 	}
 }
+
+func TestShortDuration(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{6 * time.Hour, "6h"}, {90 * time.Minute, "1h30m"}, {30 * time.Second, "30s"},
+		{10 * time.Minute, "10m"}, {time.Hour + 30*time.Second, "1h0m30s"},
+	} {
+		if got := shortDuration(c.d); got != c.want {
+			t.Errorf("shortDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
