@@ -90,12 +90,14 @@ const (
 	ckptCache  = "&_pragma=cache_size(-256)"
 )
 
-// pageSize is the page size in bytes of a new database. An item's row
-// is about 2 KB, summary and content included: in 4 KiB pages a row of
-// more than half a page shares it with none, which left 630 bytes of
-// every item's 2,465 unused on feedbench's farm; 16 KiB pages hold eight
-// rows and more. A database keeps the page size it was created with.
-const pageSize = 16384
+// pageSize is the page size in bytes of a new database. A page holds
+// several items' rows (about 1 KB each, their texts compressed), and
+// every page a commit changes is written whole to the WAL: on
+// feedbench's farm of 1,000 feeds 4 KiB pages made a database of 1,594
+// bytes an item, 8 KiB 1,496 and 16 KiB 1,470, the first poll's system
+// time growing with the page (2.2–2.5, 2.6–3.3 and 3.3–4.2 s). A
+// database keeps the page size it was created with.
+const pageSize = 8192
 
 // DB is a feedmerge store in one SQLite file. It is safe for concurrent use.
 type DB struct {
@@ -119,6 +121,8 @@ type DB struct {
 	ckptWG sync.WaitGroup
 
 	wstmts *sqlstore.Statements // prepared on wconn
+
+	restartFrames int // pages of walLimit in this database's page size
 
 	groupTime time.Duration // maxGroupTime; tests on a busy machine lengthen it
 
@@ -181,7 +185,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if err = db.wstmts.Prepare(ctx, db.wconn); err == nil {
+	var page int
+	if err = db.wconn.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&page); err == nil {
+		db.restartFrames = walLimit / max(page, 512)
+		err = db.wstmts.Prepare(ctx, db.wconn)
+	}
+	if err == nil {
 		err = db.Stmts.Prepare(ctx, db.Pool)
 	}
 	if err != nil {
@@ -316,13 +325,12 @@ func quickCheck(ctx context.Context, db *sql.DB) error {
 // checkpointInterval is the least time between two checkpoints.
 const checkpointInterval = 100 * time.Millisecond
 
-// walLimit is the size in bytes the WAL file is cut back to when a writer
-// starts it again from the beginning.
-const walLimit = 64 << 20
-
-// restartFrames is the size of the WAL, in pages, from which the
-// checkpointer makes the next writer start it from the beginning again.
-const restartFrames = 4096
+// walLimit is the size in bytes of the WAL from which the checkpointer
+// makes the next writer start it from the beginning again, and the size
+// the file is cut back to when one does. The WAL is disk space beside
+// the database: with a limit of 64 MiB a database of 9 MiB kept a WAL of
+// 29 MiB for good.
+const walLimit = 16 << 20
 
 // checkpointer copies committed pages from the WAL into the database file
 // at most every checkpointInterval after a commit, until ctx is done. The
@@ -342,7 +350,7 @@ func (db *DB) checkpointer(ctx context.Context) {
 			return
 		case <-db.kick:
 		}
-		if db.checkpoint(ctx) >= restartFrames {
+		if db.checkpoint(ctx) >= db.restartFrames {
 			select {
 			case <-ctx.Done():
 				return
@@ -363,7 +371,7 @@ func (db *DB) checkpointer(ctx context.Context) {
 
 // Reclaiming free pages.
 const (
-	reclaimAbove = 256 // free pages (4 MiB of 16 KiB pages) kept for reuse before some are given back
+	reclaimAbove = 256 // free pages (2 MiB of 8 KiB pages) kept for reuse before some are given back
 	reclaimStep  = 512 // pages given back at a time, so the writer waits briefly
 )
 
