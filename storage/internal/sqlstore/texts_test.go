@@ -100,3 +100,24 @@ func FuzzTexts(f *testing.F) {
 		UnpackTexts(stored) // must not panic
 	})
 }
+
+// BenchmarkTexts measures packing and unpacking an item's texts of the
+// usual size: a summary of 140 characters that starts its content, and
+// a content of five paragraphs.
+func BenchmarkTexts(b *testing.B) {
+	c := textsCases[4]
+	summary, content := c.summary, c.content[:min(len(c.content), 1100)]
+	b.Run("pack", func(b *testing.B) {
+		b.SetBytes(int64(len(summary) + len(content)))
+		for b.Loop() {
+			PackTexts(summary, content)
+		}
+	})
+	packed := PackTexts(summary, content)
+	b.Run("unpack", func(b *testing.B) {
+		b.SetBytes(int64(len(summary) + len(content)))
+		for b.Loop() {
+			UnpackTexts(packed)
+		}
+	})
+}
