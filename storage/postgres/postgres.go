@@ -40,7 +40,8 @@ var dialect = &sqlstore.Dialect{
 	Positional: "$",
 	Words: map[string]string{
 		"int64": "BIGINT", "serial": "BIGSERIAL", "bool": "BOOLEAN", "false": "false", "json": "JSONB", "blob": "BYTEA", "cover": "",
-		"applied": "TIMESTAMPTZ NOT NULL DEFAULT now()", "now": "now()",
+		"candidate_indexes": "SELECT 1", // kept: lookups use them
+		"applied":           "TIMESTAMPTZ NOT NULL DEFAULT now()", "now": "now()",
 		"greatest": "greatest", "byte_order": `COLLATE "C"`, "guid_list": "SELECT jsonb_array_elements_text($2::jsonb)",
 		"item_id":  "coalesce($1, nextval(pg_get_serial_sequence('items', 'id')))",
 		"story_id": "coalesce($2, nextval(pg_get_serial_sequence('stories', 'id')))",

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,5 +165,48 @@ func TestMigrateTexts(t *testing.T) {
 	}
 	if got != n || len(want) != n {
 		t.Errorf("%d items after the upgrade, %d before, want %d", got, len(want), n)
+	}
+}
+
+// TestMigrateCandidateIndexes checks that migration 7 drops the band and
+// title indexes of a database of schema 6, which lookups do without.
+func TestMigrateCandidateIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v6.db")
+	if err := sqlite.MigrateTo(t.Context(), path, 6); err != nil {
+		t.Fatal(err)
+	}
+	indexes := func() []string {
+		raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		rows, err := raw.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stories' AND sql IS NOT NULL ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, n)
+		}
+		return names
+	}
+	if got := indexes(); len(got) != 11 {
+		t.Fatalf("schema 6 has stories indexes %q, want 11", got)
+	}
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := indexes(), []string{"stories_last_seen", "stories_published"}; !slices.Equal(got, want) {
+		t.Errorf("after migration 7: stories indexes %q, want %q", got, want)
 	}
 }

@@ -46,13 +46,16 @@ import (
 var _ storage.Store = (*DB)(nil)
 
 // dialect is SQLite's spelling of the shared schema and queries. SQLite
-// has one integer type and keeps JSON as text; its band and title
-// indexes carry rep_item_id, so that candidate lookups read the index
-// alone. The writer picks the IDs of new rows (write.go), so an insert
-// binds them.
+// has one integer type and keeps JSON as text; it answers candidate
+// lookups without the band and title indexes (window.go), which
+// migration 7 drops. The writer picks the IDs of new rows (write.go), so
+// an insert binds them.
 var dialect = &sqlstore.Dialect{Name: "sqlite", Positional: "?", Classify: wrap,
 	Words: map[string]string{"int64": "INTEGER", "serial": "INTEGER", "bool": "INTEGER", "false": "0", "json": "TEXT", "blob": "BLOB",
 		"cover": ", rep_item_id", "applied": "INTEGER NOT NULL",
+		"candidate_indexes": `DROP INDEX stories_band0; DROP INDEX stories_band1; DROP INDEX stories_band2;
+	DROP INDEX stories_band3; DROP INDEX stories_title; DROP INDEX stories_body_band0;
+	DROP INDEX stories_body_band1; DROP INDEX stories_body_band2; DROP INDEX stories_body_band3;`,
 		"now":        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000",
 		"greatest":   "max",
 		"byte_order": "COLLATE BINARY",

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -39,6 +40,10 @@ const (
 	// staleAfter is how long snapshots may keep showing commits the
 	// index has not seen before it is rebuilt.
 	staleAfter = 2 * time.Second
+	// applyWait is how long a lookup waits for the index to see a commit
+	// its snapshot shows before it asks SQL: this process applies its
+	// own commits right after them.
+	applyWait = 100 * time.Millisecond
 )
 
 // numWinKeys counts the keys an entry is chained under: four bands of
@@ -89,6 +94,39 @@ type windowIndex struct {
 	count      int
 	heads      [numWinKeys][]int32 // per key and bucket: index+1 of the newest entry, 0 for none
 	staleSince time.Time           // when a snapshot first showed a commit the index has not seen
+	applied    chan struct{}       // closed, and replaced, when the index moves on or is dropped
+}
+
+// awaitApply waits, for at most applyWait, until the index has seen
+// revision snap or is dropped; the caller holds w.mu, which is released
+// while it waits. A snapshot begun between this process's commit and
+// its apply shows a revision the index is about to see: asking SQL
+// instead, as it must for another process's commits, costs far more.
+func (w *windowIndex) awaitApply(snap int64) {
+	deadline := time.NewTimer(applyWait)
+	defer deadline.Stop()
+	for w.valid && snap > w.rev {
+		if w.applied == nil {
+			w.applied = make(chan struct{})
+		}
+		ch := w.applied
+		w.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			w.mu.Lock()
+			return
+		}
+		w.mu.Lock()
+	}
+}
+
+// moved wakes the lookups waiting in awaitApply; the caller holds w.mu.
+func (w *windowIndex) moved() {
+	if w.applied != nil {
+		close(w.applied)
+		w.applied = nil
+	}
 }
 
 // chunkSize is the number of entries in a chunk.
@@ -161,6 +199,7 @@ func (w *windowIndex) kill(story int64, simhash uint64) {
 func (w *windowIndex) apply(changes []sqlstore.StoryChange, rev int64, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	defer w.moved()
 	if !w.valid {
 		return
 	}
@@ -190,29 +229,89 @@ func (w *windowIndex) build(ctx context.Context, tx *sql.Tx, now time.Time) erro
 	}
 	top := min(newest.Int64, now.UnixNano())
 	from := top - int64(windowSpan)
-	rows, err := tx.QueryContext(ctx, `SELECT id, published, title_hash, simhash,
-		coalesce(body_band0, 0) | (coalesce(body_band1, 0) << 16) | (coalesce(body_band2, 0) << 32) | (coalesce(body_band3, 0) << 48)
-		FROM stories WHERE published >= ? ORDER BY published, id`, from)
+	w.reset(rev, from, top)
+	err := entries(ctx, tx, from, math.MaxInt64, func(e windowEntry) { w.add(e, top) })
+	if err != nil {
+		w.valid = false
+	}
+	return err
+}
+
+// queryer runs a query: a read transaction, or the writer's connection
+// inside its transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// entriesQuery reads the keys of the stories published within [$1, $2],
+// walking stories_published.
+const entriesQuery = `SELECT id, published, title_hash, simhash,
+	coalesce(body_band0, 0) | (coalesce(body_band1, 0) << 16) | (coalesce(body_band2, 0) << 32) | (coalesce(body_band3, 0) << 48)
+	FROM stories WHERE published BETWEEN ? AND ? ORDER BY published, id`
+
+// entries calls fn with the keys of every story published within [from,
+// to] (unix ns) that q sees, oldest first.
+func entries(ctx context.Context, q queryer, from, to int64, fn func(windowEntry)) error {
+	rows, err := q.QueryContext(ctx, entriesQuery, from, to)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	w.reset(rev, from, top)
 	for rows.Next() {
 		var e windowEntry
 		var title, simhash, body int64
 		if err := rows.Scan(&e.story, &e.published, &title, &simhash, &body); err != nil {
-			w.valid = false
 			return err
 		}
 		e.simhash, e.body, e.title = uint64(simhash), uint64(body), uint64(title)
-		w.add(e, top)
+		fn(e)
 	}
-	if err := rows.Err(); err != nil {
-		w.valid = false
-		return err
+	return rows.Err()
+}
+
+// scan returns the IDs of the stories q reads that match cq, as match
+// finds them, by reading the keys of every story published within cq's
+// window. It answers what the index cannot (a window earlier than it
+// reaches, a snapshot with another process's commits, the writer's own
+// transaction): SQLite keeps no band or title indexes, which cost most of
+// every commit's writes (migration 7), so this reads the window's
+// stories in the order of stories_published.
+func scan(ctx context.Context, q queryer, cq storage.CandidateQuery) ([]int64, error) {
+	var ids []int64
+	th := titleHash(cq.Title)
+	err := entries(ctx, q, sqlstore.Nanos(cq.From), sqlstore.Nanos(cq.To), func(e windowEntry) {
+		if e.matches(cq, th) {
+			ids = append(ids, e.story)
+		}
+	})
+	return ids, err
+}
+
+// matches reports whether e is a candidate for q, whose title key's hash
+// is th (0 for none): it has that title hash, or one of its fingerprints
+// shares a band with one of q's (SimHash, and Body when not 0) and is
+// within q.MaxDistance of it.
+func (e *windowEntry) matches(q storage.CandidateQuery, th uint64) bool {
+	if th != 0 && e.title == th {
+		return true
 	}
-	return nil
+	for j, qh := range [...]uint64{q.SimHash, q.Body} {
+		if j == 1 && qh == 0 {
+			continue
+		}
+		if near(e.simhash, qh, q.MaxDistance) || e.body != 0 && near(e.body, qh, q.MaxDistance) {
+			return true
+		}
+	}
+	return false
+}
+
+// near reports whether fingerprints a and b share one of their four
+// 16-bit bands and differ in at most max bits.
+func near(a, b uint64, max int) bool {
+	x := a ^ b
+	return (uint16(x) == 0 || uint16(x>>16) == 0 || uint16(x>>32) == 0 || uint16(x>>48) == 0) &&
+		bits.OnesCount64(x) <= max
 }
 
 // lookup returns the IDs of the stories that match q by the keys the
@@ -227,8 +326,15 @@ func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, sna
 		}
 	}
 	if snap > w.rev {
-		// Another connection committed what the index has not seen
-		// (or this process's commit is being applied right now).
+		w.awaitApply(snap)
+	}
+	if !w.valid {
+		if err := w.build(ctx, tx, now); err != nil {
+			return nil, false, err
+		}
+	}
+	if snap > w.rev {
+		// Another connection committed what the index has not seen.
 		wall := time.Now()
 		if w.staleSince.IsZero() {
 			w.staleSince = wall
@@ -309,5 +415,20 @@ func (l *windowLookup) Stories(ctx context.Context, r *sqlstore.Runner, q storag
 		}
 		l.snap++ // 0 means not read yet; compared below as snap-1
 	}
-	return l.db.win.lookup(ctx, l.tx, l.now, l.snap-1, q)
+	ids, ok, err := l.db.win.lookup(ctx, l.tx, l.now, l.snap-1, q)
+	if err != nil || ok {
+		return ids, ok, err
+	}
+	ids, err = scan(ctx, l.tx, q)
+	return ids, err == nil, err
+}
+
+// writerIndex is the sqlstore.Index of the writer's transaction, whose
+// own stories the window index sees only once it commits.
+type writerIndex struct{ conn *sql.Conn }
+
+// Stories implements sqlstore.Index.
+func (w writerIndex) Stories(ctx context.Context, _ *sqlstore.Runner, q storage.CandidateQuery) ([]int64, bool, error) {
+	ids, err := scan(ctx, w.conn, q)
+	return ids, err == nil, err
 }

@@ -99,7 +99,7 @@ func (db *DB) group(first *writeReq) {
 		first.done <- writeResult{err: fmt.Errorf("sqlite: begin: %w", wrap(err))}
 		return
 	}
-	t := &tx{Tx: sqlstore.Tx{Dialect: dialect, Run: db.wstmts.On(nil), Now: db.Time(), PickIDs: true, Track: true}}
+	t := &tx{Tx: sqlstore.Tx{Dialect: dialect, Run: db.wstmts.On(nil), Now: db.Time(), PickIDs: true, Track: true, Index: writerIndex{db.wconn}}}
 	var ok []*writeReq // calls whose function succeeded
 	start := time.Now()
 	for n, req := 1, first; req != nil; n, req = n+1, db.next(n, start) {

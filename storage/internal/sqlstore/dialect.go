@@ -23,6 +23,7 @@ type Dialect struct {
 	//	{{blob}}       a column of bytes
 	//	{{bool}}       a boolean column, {{false}} its false
 	//	{{cover}}      the columns a band or title index carries after published
+	//	{{candidate_indexes}} statements that drop the band and title indexes, where lookups do without them
 	//	{{greatest}}   the function of the greatest of its arguments
 	//	{{byte_order}} a COLLATE clause that sorts text by its bytes
 	//	{{guid_list}}  a query of the strings of the JSON array $2
