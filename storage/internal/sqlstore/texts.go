@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -10,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // An item's summary and content, most of its bytes, are stored together
