@@ -288,7 +288,13 @@ func hasCJK(b []byte) bool {
 // Beibu Gulf. — Beibu Gulf Herald". It returns where the credit starts
 // and the name.
 func trailingDashCredit(b []byte) (start int, value []byte, ok bool) {
-	i := max(bytes.LastIndex(b, []byte("—")), bytes.LastIndex(b, []byte("--")))
+	// Only a dash in the last 60 bytes can start a credit: the search
+	// reads those alone, not the whole text.
+	lo := max(0, len(b)-60)
+	i := max(bytes.LastIndex(b[lo:], []byte("—")), bytes.LastIndex(b[lo:], []byte("--")))
+	if i >= 0 {
+		i += lo
+	}
 	if i < 2 || len(b)-i > 60 {
 		return 0, nil, false
 	}
