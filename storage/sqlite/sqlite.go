@@ -95,12 +95,14 @@ const (
 
 // pageSize is the page size in bytes of a new database. A page holds
 // several items' rows (about 1 KB each, their texts compressed), and
-// every page a commit changes is written whole to the WAL: on
-// feedbench's farm of 1,000 feeds 4 KiB pages made a database of 1,594
-// bytes an item, 8 KiB 1,496 and 16 KiB 1,470, the first poll's system
-// time growing with the page (2.2–2.5, 2.6–3.3 and 3.3–4.2 s). A
-// database keeps the page size it was created with.
-const pageSize = 8192
+// every page a commit changes is written whole to the WAL, so larger
+// pages pack rows a little tighter but make every commit write more: on
+// the regional farm of 10,000 feeds, 4 KiB pages made a database of
+// 1,443 bytes an item and a first poll of 86.1–86.6 s of CPU (48 s
+// wall), 8 KiB pages 1,343 bytes and 92.4–95.6 s (52–55 s); at 1,000
+// feeds the CPU was the same. A database keeps the page size it was
+// created with.
+const pageSize = 4096
 
 // DB is a feedmerge store in one SQLite file. It is safe for concurrent use.
 type DB struct {
@@ -374,7 +376,7 @@ func (db *DB) checkpointer(ctx context.Context) {
 
 // Reclaiming free pages.
 const (
-	reclaimAbove = 256 // free pages (2 MiB of 8 KiB pages) kept for reuse before some are given back
+	reclaimAbove = 256 // free pages (1 MiB of 4 KiB pages) kept for reuse before some are given back
 	reclaimStep  = 512 // pages given back at a time, so the writer waits briefly
 )
 
