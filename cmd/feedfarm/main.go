@@ -28,6 +28,7 @@ func main() {
 	fs.Uint64Var(&o.Seed, "seed", 1, "content seed")
 	fs.IntVar(&o.FaultEvery, "fault-every", 0, "make every Nth feed misbehave (500, 404, 410, 429, slow, truncated, redirect); 0: none")
 	fs.IntVar(&o.MaxAge, "max-age", 0, "Cache-Control max-age in seconds (0: none)")
+	fs.DurationVar(&o.Span, "span", 24*time.Hour, "the first items are published over this long before now (weeks: a backlog)")
 	fs.BoolVar(&o.Regional, "regional", false, "stories from small pools of places, names, numbers and words, as one region's news")
 	config := fs.String("config", "", "write a feedmerge config listing the feeds to this file instead of printing URLs")
 	database := fs.String("database", "farm.db", "database of the written config")

@@ -79,9 +79,13 @@ type Options struct {
 	Feeds int    // number of feeds; default 100
 	Items int    // items per feed; default 20
 	Seed  uint64 // content seed; feeds are identical for equal Seed and Epoch
-	// Epoch anchors every date: the first items are published in the 24
-	// hours before it. Default: the current time truncated to the hour.
+	// Epoch anchors every date: the first items are published in the
+	// Span before it. Default: the current time truncated to the hour.
 	Epoch time.Time
+	// Span is how long before Epoch the first items were published:
+	// weeks make the backlog a feed polled for the first time lists.
+	// Default 24h.
+	Span time.Duration
 	// Hosts is how many loopback addresses the feeds are spread over;
 	// default one per 10 feeds, at most 100. Throttled feeds get one
 	// more of their own, so their 429s do not hold up healthy feeds.
@@ -120,6 +124,9 @@ func (o *Options) defaults() {
 	}
 	if o.Epoch.IsZero() {
 		o.Epoch = time.Now().Truncate(time.Hour)
+	}
+	if o.Span <= time.Hour {
+		o.Span = 24 * time.Hour
 	}
 	if o.Hosts <= 0 {
 		o.Hosts = min(100, max(1, o.Feeds/10))
@@ -289,7 +296,7 @@ func Start(o Options) (*Farm, error) {
 		f.url = "http://" + lns[f.host].Addr().String() + f.path
 		fm.feeds = append(fm.feeds, f)
 	}
-	fm.fill(fm.o.Items, nil, o.Epoch.Add(-24*time.Hour), o.Epoch.Add(-time.Hour))
+	fm.fill(fm.o.Items, nil, o.Epoch.Add(-fm.o.Span), o.Epoch.Add(-time.Hour))
 	fm.renderAll(fm.feeds, o.Epoch.Add(-time.Hour))
 
 	for h, ln := range lns {
