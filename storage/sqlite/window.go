@@ -15,18 +15,17 @@ import (
 
 // The window index keeps the candidate keys of recent stories in memory.
 //
-// Looking candidates up in SQL probes seventeen indexes (the four bands
-// of the SimHash and of the Body fingerprint, each asked for both of an
-// item's fingerprints, and the title key) per item. In a large store each probe reads
-// pages no cache holds, since SQLite drops a reader's page cache whenever
-// the writer commits, so the cost of an item grows with the store. New
+// SQLite has no band or title indexes (migration 7): their inserts land
+// at random places, so every commit rewrote most of their pages. New
 // items are published around now and so are their candidates: DB keeps
 // the keys of every story whose representative was published in the last
 // windowSpan before the newest story, kept up to date by its own commits,
 // and a read transaction whose window lies inside that span reads only
 // the representatives of the stories that match, by primary key. Earlier
-// windows, and snapshots newer than what the index has seen (another
-// process wrote), go to the SQL indexes.
+// windows extend a second segment of the index back (see extend).
+// Snapshots newer than what the index has seen (another process wrote)
+// and the writer's own transaction read the keys of the window's stories
+// from the stories table (scan).
 const (
 	// windowSpan is how far before the newest story the index reaches
 	// once (re)built: the dedupe window (72 h by default) plus a day for
@@ -87,21 +86,46 @@ func (e *windowEntry) fingerprint(i int) uint64 {
 type windowIndex struct {
 	mu         sync.Mutex
 	valid      bool
-	rev        int64           // the revision of the store the index reflects
-	from       int64           // holds every story published at or after from (unix ns)
-	newest     int64           // the latest story published (capped at the time it was added)
-	chunks     [][]windowEntry // the entries, in chunks of chunkSize: growing never copies them
-	count      int
-	heads      [numWinKeys][]int32 // per key and bucket: index+1 of the newest entry, 0 for none
-	staleSince time.Time           // when a snapshot first showed a commit the index has not seen
-	applied    chan struct{}       // closed, and replaced, when the index moves on or is dropped
+	rev        int64         // the revision of the store the index reflects
+	newest     int64         // the latest story published (capped at the time it was added)
+	recent     segment       // every story published at or after recent.from
+	old        segment       // when oldValid, every story published in [old.from, recent.from)
+	oldValid   bool          // old holds what it says
+	oldUsed    time.Time     // when a lookup last needed old
+	oldRefused bool          // old would have outgrown oldLimit: earlier windows are scanned until the next build
+	oldLimit   int           // entries old may hold; 0 means maxOldEntries
+	staleSince time.Time     // when a snapshot first showed a commit the index has not seen
+	applied    chan struct{} // closed, and replaced, when the index moves on or is dropped
+}
+
+// Earlier windows. A lookup whose window starts before the index reaches
+// (an item dated a day or more before the newest story: the backlog of a
+// feed polled for the first time, a late copy) extends a second segment
+// of the index back to the window's start, less windowSlack, reading
+// only the stories it does not hold yet, so that a backlog of weeks is
+// read once rather than once an item. Unused for oldIdle, the segment is
+// dropped; past maxOldEntries, earlier windows are read from the stories
+// table for each lookup instead (scan), until the index is next built.
+const (
+	oldIdle       = 10 * time.Minute
+	maxOldEntries = 1 << 18 // about 20 MiB
+)
+
+// segment holds the keys of the stories published in [from, to), chained
+// by key.
+type segment struct {
+	from, to int64
+	chunks   [][]windowEntry // the entries, in chunks of chunkSize: growing never copies them
+	count    int
+	heads    [numWinKeys][]int32 // per key and bucket: index+1 of the newest entry, 0 for none
 }
 
 // awaitApply waits, for at most applyWait, until the index has seen
 // revision snap or is dropped; the caller holds w.mu, which is released
 // while it waits. A snapshot begun between this process's commit and
-// its apply shows a revision the index is about to see: asking SQL
-// instead, as it must for another process's commits, costs far more.
+// its apply shows a revision the index is about to see: reading the
+// stories table instead, as it must for another process's commits,
+// costs far more.
 func (w *windowIndex) awaitApply(snap int64) {
 	deadline := time.NewTimer(applyWait)
 	defer deadline.Stop()
@@ -133,63 +157,94 @@ func (w *windowIndex) moved() {
 const chunkSize = 4096
 
 // entry returns entry n (1-based, as chained).
-func (w *windowIndex) entry(n int32) *windowEntry {
+func (s *segment) entry(n int32) *windowEntry {
 	i := int(n - 1)
-	return &w.chunks[i/chunkSize][i%chunkSize]
+	return &s.chunks[i/chunkSize][i%chunkSize]
 }
 
 // titleHash returns the hash of a title key the stories table holds
 // (sqlstore.KeyHash), 0 for none.
 func titleHash(key string) uint64 { return uint64(sqlstore.KeyHash(key)) }
 
-func (w *windowIndex) reset(rev, from, newest int64) {
-	w.valid, w.rev, w.from, w.newest = true, rev, from, newest
-	w.chunks, w.count = nil, 0
-	w.staleSince = time.Time{}
-	for i := range w.heads {
-		if w.heads[i] == nil {
-			w.heads[i] = make([]int32, 1<<16)
+// reset empties s to hold [from, to), keeping its chain heads' memory.
+func (s *segment) reset(from, to int64) {
+	s.from, s.to = from, to
+	s.chunks, s.count = nil, 0
+	for i := range s.heads {
+		if s.heads[i] == nil {
+			s.heads[i] = make([]int32, 1<<16)
 		} else {
-			clear(w.heads[i])
+			clear(s.heads[i])
 		}
 	}
+}
+
+// free gives s's memory back.
+func (s *segment) free() { *s = segment{} }
+
+// add chains e under its keys, unless it was published outside s.
+func (s *segment) add(e windowEntry) bool {
+	if e.published < s.from || e.published >= s.to {
+		return false
+	}
+	n := int32(s.count) + 1
+	for i := range numWinKeys {
+		if i == titleKey && e.title == 0 || i > titleKey && e.body == 0 {
+			continue
+		}
+		b := e.bucket(i)
+		e.next[i] = s.heads[i][b]
+		s.heads[i][b] = n
+	}
+	if s.count%chunkSize == 0 {
+		s.chunks = append(s.chunks, make([]windowEntry, 0, chunkSize))
+	}
+	last := len(s.chunks) - 1
+	s.chunks[last] = append(s.chunks[last], e)
+	s.count++
+	return true
+}
+
+// kill marks the live entry of story, chained under band 0 of simhash,
+// dead.
+func (s *segment) kill(story int64, simhash uint64) {
+	if s.count == 0 {
+		return
+	}
+	for n := s.heads[0][uint16(simhash)]; n != 0; {
+		e := s.entry(n)
+		if e.story == story && !e.dead {
+			e.dead = true
+			return
+		}
+		n = e.next[0]
+	}
+}
+
+// reset empties the index to hold the stories published at or after
+// from, at revision rev, the newest published at newest; the caller holds
+// w.mu.
+func (w *windowIndex) reset(rev, from, newest int64) {
+	w.valid, w.rev, w.newest = true, rev, newest
+	w.recent.reset(from, math.MaxInt64)
+	w.dropOld()
+	w.oldRefused = false
+	w.staleSince = time.Time{}
+}
+
+func (w *windowIndex) dropOld() {
+	w.old.free()
+	w.oldValid = false
 }
 
 // add chains e under its keys; the caller holds w.mu. A publication time
 // after limit (the time now, for a misdated item) moves the newest time
 // only to limit.
 func (w *windowIndex) add(e windowEntry, limit int64) {
-	if e.published < w.from {
-		return
-	}
-	n := int32(w.count) + 1
-	for i := range numWinKeys {
-		if i == titleKey && e.title == 0 || i > titleKey && e.body == 0 {
-			continue
-		}
-		b := e.bucket(i)
-		e.next[i] = w.heads[i][b]
-		w.heads[i][b] = n
-	}
-	if w.count%chunkSize == 0 {
-		w.chunks = append(w.chunks, make([]windowEntry, 0, chunkSize))
-	}
-	last := len(w.chunks) - 1
-	w.chunks[last] = append(w.chunks[last], e)
-	w.count++
-	w.newest = max(w.newest, min(e.published, limit))
-}
-
-// kill marks the live entry of story, chained under band 0 of simhash,
-// dead.
-func (w *windowIndex) kill(story int64, simhash uint64) {
-	for n := w.heads[0][uint16(simhash)]; n != 0; {
-		e := w.entry(n)
-		if e.story == story && !e.dead {
-			e.dead = true
-			return
-		}
-		n = e.next[0]
+	if w.recent.add(e) {
+		w.newest = max(w.newest, min(e.published, limit))
+	} else if w.oldValid {
+		w.old.add(e)
 	}
 }
 
@@ -205,16 +260,63 @@ func (w *windowIndex) apply(changes []sqlstore.StoryChange, rev int64, now time.
 	}
 	if rev != w.rev+1 {
 		w.valid = false
+		w.dropOld()
 		return
 	}
 	w.rev = rev
 	w.staleSince = time.Time{}
+	if w.oldValid && time.Since(w.oldUsed) > oldIdle {
+		w.dropOld()
+	}
 	for _, c := range changes {
 		if c.Changed {
-			w.kill(c.Story, c.OldHash)
+			w.recent.kill(c.Story, c.OldHash)
+			if w.oldValid {
+				w.old.kill(c.Story, c.OldHash)
+			}
 		}
 		w.add(windowEntry{story: c.Story, published: c.Published, simhash: c.SimHash, body: c.Body, title: titleHash(c.Title)}, now.UnixNano())
 	}
+}
+
+// extend makes old hold every story published from from on, up to
+// recent.from, reading what it lacks in the read transaction tx, whose
+// snapshot is the index's revision; the caller holds w.mu. It reports
+// false, leaving old as it was, when old would outgrow its limit.
+func (w *windowIndex) extend(ctx context.Context, tx *sql.Tx, from int64) (bool, error) {
+	if w.oldRefused {
+		return false, nil
+	}
+	limit := w.oldLimit
+	if limit <= 0 {
+		limit = maxOldEntries
+	}
+	lo, hi := from, w.recent.from // read [lo, hi)
+	if w.oldValid {
+		hi = w.old.from
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM stories WHERE published >= ? AND published < ?`, lo, hi).Scan(&n); err != nil {
+		return false, err
+	}
+	if w.oldValid {
+		n += w.old.count
+	}
+	if n > limit {
+		w.oldRefused = true
+		w.dropOld()
+		return false, nil
+	}
+	if !w.oldValid {
+		w.old.reset(lo, w.recent.from)
+		w.oldValid = true
+	}
+	w.old.from = lo
+	err := entries(ctx, tx, lo, hi-1, func(e windowEntry) { w.old.add(e) })
+	if err != nil {
+		w.dropOld()
+	}
+	return err == nil, err
 }
 
 // build loads the keys of the stories of the last windowSpan before the
@@ -316,11 +418,11 @@ func near(a, b uint64, max int) bool {
 
 // lookup returns the IDs of the stories that match q by the keys the
 // index holds, for a snapshot at revision snap. ok is false when the
-// index cannot answer and the caller must ask SQL.
+// index cannot answer and the caller must read the stories table.
 func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, snap int64, q storage.CandidateQuery) (ids []int64, ok bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.valid || w.newest-w.from > int64(windowSpan+windowSlack) {
+	if !w.valid || w.newest-w.recent.from > int64(windowSpan+windowSlack) {
 		if err := w.build(ctx, tx, now); err != nil {
 			return nil, false, err
 		}
@@ -344,8 +446,18 @@ func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, sna
 		return nil, false, nil
 	}
 	from, to := sqlstore.Nanos(q.From), sqlstore.Nanos(q.To)
-	if from < w.from {
-		return nil, false, nil
+	if from < w.recent.from {
+		if !w.oldValid || from < w.old.from {
+			// Only a snapshot at the index's revision shows what old
+			// must hold.
+			if snap != w.rev {
+				return nil, false, nil
+			}
+			if ok, err := w.extend(ctx, tx, from-int64(windowSlack)); !ok || err != nil {
+				return nil, false, err
+			}
+		}
+		w.oldUsed = time.Now()
 	}
 	return w.match(q, from, to), true, nil
 }
@@ -356,7 +468,19 @@ func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, sna
 // were published within [from, to]; the caller holds w.mu. Stories too
 // far are dropped here, before their rows are read.
 func (w *windowIndex) match(q storage.CandidateQuery, from, to int64) []int64 {
-	var ids []int64
+	ids := w.recent.match(q, from, to, nil)
+	if from < w.recent.from && w.oldValid {
+		ids = w.old.match(q, from, to, ids)
+	}
+	return ids
+}
+
+// match appends to ids those of s's stories that match q (see
+// windowIndex.match) and are not in ids yet.
+func (s *segment) match(q storage.CandidateQuery, from, to int64, ids []int64) []int64 {
+	if s.count == 0 || to < s.from || from >= s.to {
+		return ids
+	}
 	th := titleHash(q.Title)
 	for i := range numWinKeys {
 		for j, qh := range [...]uint64{q.SimHash, q.Body} {
@@ -374,8 +498,8 @@ func (w *windowIndex) match(q storage.CandidateQuery, from, to int64) []int64 {
 			default:
 				b = uint16(qh >> (16 * (i - titleKey - 1)))
 			}
-			for n := w.heads[i][b]; n != 0; {
-				e := w.entry(n)
+			for n := s.heads[i][b]; n != 0; {
+				e := s.entry(n)
 				n = e.next[i]
 				if e.dead || e.published < from || e.published > to || i == titleKey && e.title != th {
 					continue

@@ -381,3 +381,86 @@ func TestWindowIndexLookup(t *testing.T) {
 		}
 	}
 }
+
+// A window earlier than the index reaches (a backlog of weeks polled for
+// the first time) is answered from a second segment of the index,
+// extended as far back as lookups ask and kept up to date by commits, as
+// the SQL indexes would answer; past its limit, from the stories table.
+func TestWindowIndexEarlierWindows(t *testing.T) {
+	for _, limit := range []int{0, 50} {
+		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) {
+			db, _ := openTest(t)
+			db.Now = func() time.Time { return winBase }
+			db.win.oldLimit = limit
+			r := rand.New(rand.NewPCG(15, 16))
+			var items []*storage.Item
+			for n := range 400 {
+				it := winItem(r, n%7, n, winBase.Add(-time.Duration(r.IntN(30*24*60))*time.Minute))
+				items = append(items, &it)
+			}
+			winPut(t, db, items...)
+			lookups := func(days int) (inMemory int) {
+				t.Helper()
+				err := db.View(t.Context(), func(stx storage.Tx) error {
+					tx := stx.(*sqlstore.Tx)
+					oracle := *tx
+					oracle.Index = nil
+					l := tx.Index.(*windowLookup)
+					for range 30 {
+						k := winItem(r, 0, 0, time.Time{}).Keys
+						at := winBase.Add(-time.Duration(days*24-r.IntN(24)) * time.Hour)
+						q := query(k, at.Add(-72*time.Hour), at.Add(72*time.Hour))
+						want, err := oracle.Candidates(t.Context(), q)
+						if err != nil {
+							return err
+						}
+						got, err := tx.Candidates(t.Context(), q)
+						if err != nil {
+							return err
+						}
+						if !slices.Equal(winGUIDs(got), winGUIDs(want)) {
+							t.Errorf("keys %x %q at %v: index %q, SQL %q", k.SimHash, k.Title, at, winGUIDs(got), winGUIDs(want))
+						}
+						if _, ok, err := db.win.lookup(t.Context(), l.tx, l.now, l.snap-1, q); err != nil {
+							return err
+						} else if ok {
+							inMemory++
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("View: %v", err)
+				}
+				return inMemory
+			}
+			for _, days := range []int{10, 20, 12, 25} {
+				in := lookups(days)
+				if limit == 0 && in != 30 {
+					t.Errorf("%d days back: %d of 30 lookups answered from memory, want all", days, in)
+				}
+				if limit > 0 && in != 0 {
+					t.Errorf("%d days back, past the limit: %d lookups answered from memory, want none", days, in)
+				}
+				// Stories stored in the earlier windows after the
+				// segment was read are seen too.
+				var late []*storage.Item
+				for n := range 20 {
+					it := winItem(r, 8, 1000*days+n, winBase.Add(-time.Duration(days*24-r.IntN(48))*time.Hour))
+					late = append(late, &it)
+				}
+				winPut(t, db, late...)
+				lookups(days)
+			}
+			db.win.mu.Lock()
+			old, oldFrom := db.win.oldValid, db.win.old.from
+			db.win.mu.Unlock()
+			if want := limit == 0; old != want {
+				t.Errorf("earlier segment held: %v, want %v", old, want)
+			}
+			if limit == 0 && oldFrom > winBase.Add(-28*24*time.Hour).UnixNano() {
+				t.Errorf("earlier segment reaches %v, not the 28 days asked", time.Unix(0, oldFrom).UTC())
+			}
+		})
+	}
+}
