@@ -270,6 +270,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: no database yet: %w", path, storage.ErrNotFound)
 	}
 	db := &DB{path: path, readOnly: true}
+	db.win.readOnly = true // no commits of its own to wait for
 	db.Reader = sqlstore.Reader{Dialect: dialect, Stmts: dialect.Statements(), Index: db.window}
 	dsn := "file:" + path + "?mode=ro&" + roPragmas + readCache
 	if errors.Is(syscall.Access(filepath.Dir(path), 2), syscall.EROFS) {

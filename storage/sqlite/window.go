@@ -94,6 +94,7 @@ type windowIndex struct {
 	oldUsed    time.Time     // when a lookup last needed old
 	oldRefused bool          // old would have outgrown oldLimit: earlier windows are scanned until the next build
 	oldLimit   int           // entries old may hold; 0 means maxOldEntries
+	readOnly   bool          // the DB has no writer: every commit is another process's
 	staleSince time.Time     // when a snapshot first showed a commit the index has not seen
 	applied    chan struct{} // closed, and replaced, when the index moves on or is dropped
 }
@@ -427,7 +428,7 @@ func (w *windowIndex) lookup(ctx context.Context, tx *sql.Tx, now time.Time, sna
 			return nil, false, err
 		}
 	}
-	if snap > w.rev {
+	if snap > w.rev && !w.readOnly {
 		w.awaitApply(snap)
 	}
 	if !w.valid {

@@ -464,3 +464,41 @@ func TestWindowIndexEarlierWindows(t *testing.T) {
 		})
 	}
 }
+
+// A read-only DB (status, explain) sees the daemon's commits: its index
+// applies none itself, so lookups whose snapshots are newer read the
+// table until it is rebuilt.
+func TestWindowIndexReadOnly(t *testing.T) {
+	db, path := openTest(t)
+	db.Now = func() time.Time { return winBase }
+	r := rand.New(rand.NewPCG(17, 18))
+	a := winItem(r, 1, 1, winBase.Add(-time.Hour))
+	winPut(t, db, &a)
+	ro, err := OpenReadOnly(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	ro.Now = db.Now
+	candidates := func() []string {
+		var got []storage.Item
+		err := ro.View(t.Context(), func(tx storage.Tx) error {
+			var err error
+			got, err = tx.Candidates(t.Context(), query(a.Keys, winBase.Add(-72*time.Hour), winBase))
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Candidates: %v", err)
+		}
+		return winGUIDs(got)
+	}
+	if got := candidates(); !slices.Equal(got, []string{"g1"}) {
+		t.Fatalf("Candidates = %q, want [g1]", got)
+	}
+	b := a
+	b.GUID, b.Hash, b.FeedURL, b.StoryID, b.ID = "g2", "g2", "https://f2.example/rss", 0, 0
+	winPut(t, db, &b)
+	if got := candidates(); !slices.Equal(got, []string{"g1", "g2"}) {
+		t.Errorf("after the writer's commit: Candidates = %q, want [g1 g2]", got)
+	}
+}
