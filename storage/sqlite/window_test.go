@@ -66,6 +66,22 @@ func winGUIDs(items []storage.Item) []string {
 	return g
 }
 
+// winCandidates returns the GUIDs of the candidates db's snapshot finds
+// for keys k in the 72 hours before winBase.
+func winCandidates(t *testing.T, db *DB, k storage.Keys) []string {
+	t.Helper()
+	var got []storage.Item
+	err := db.View(t.Context(), func(tx storage.Tx) error {
+		var err error
+		got, err = tx.Candidates(t.Context(), query(k, winBase.Add(-72*time.Hour), winBase))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Candidates: %v", err)
+	}
+	return winGUIDs(got)
+}
+
 // maxDistance is the MaxDistance of the tests' candidate queries, the
 // aggregator's.
 const maxDistance = 16
@@ -222,18 +238,7 @@ func TestWindowIndexSeesOtherWriters(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	a := winItem(r, 1, 1, winBase.Add(-time.Hour))
 	winPut(t, db, &a)
-	candidates := func() []string {
-		var got []storage.Item
-		err := db.View(t.Context(), func(tx storage.Tx) error {
-			var err error
-			got, err = tx.Candidates(t.Context(), query(a.Keys, winBase.Add(-72*time.Hour), winBase))
-			return err
-		})
-		if err != nil {
-			t.Fatalf("Candidates: %v", err)
-		}
-		return winGUIDs(got)
-	}
+	candidates := func() []string { return winCandidates(t, db, a.Keys) }
 	if got := candidates(); !slices.Equal(got, []string{"g1"}) {
 		t.Fatalf("Candidates = %q, want [g1]", got)
 	}
@@ -480,18 +485,7 @@ func TestWindowIndexReadOnly(t *testing.T) {
 	}
 	defer ro.Close()
 	ro.Now = db.Now
-	candidates := func() []string {
-		var got []storage.Item
-		err := ro.View(t.Context(), func(tx storage.Tx) error {
-			var err error
-			got, err = tx.Candidates(t.Context(), query(a.Keys, winBase.Add(-72*time.Hour), winBase))
-			return err
-		})
-		if err != nil {
-			t.Fatalf("Candidates: %v", err)
-		}
-		return winGUIDs(got)
-	}
+	candidates := func() []string { return winCandidates(t, ro, a.Keys) }
 	if got := candidates(); !slices.Equal(got, []string{"g1"}) {
 		t.Fatalf("Candidates = %q, want [g1]", got)
 	}

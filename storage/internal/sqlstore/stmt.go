@@ -52,7 +52,9 @@ var queries = [numStmts]string{
 	StItemsByURL: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.url_hash = $1 ORDER BY i.published, i.id`,
 	StItemsByGUID: `SELECT ` + ItemCols + ` FROM ` + ItemFrom + ` WHERE i.feed_id = (SELECT id FROM names WHERE name = $1)
 		AND i.guid IN ({{guid_list}})`,
-	// Seventeen indexed lookups: the bands of the lead SimHash ($1-$4)
+	// PostgreSQL's candidates (SQLite answers them from memory and has
+	// none of these indexes; see storage/sqlite/window.go). Seventeen
+	// indexed lookups: the bands of the lead SimHash ($1-$4)
 	// and of the Body fingerprint ($8-$11, NULL for none) in the
 	// stories' lead bands and body bands, and the title key's hash; the
 	// window applies to each so every lookup is a range of one index.

@@ -145,7 +145,7 @@ func (t *Tx) ItemsByURL(ctx context.Context, canonicalURL string) ([]storage.Ite
 }
 
 // Candidates implements storage.Tx: from the Index where it answers, else
-// from the stories' band and title indexes.
+// from the stories' band and title indexes (PostgreSQL).
 func (t *Tx) Candidates(ctx context.Context, q storage.CandidateQuery) ([]storage.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: candidates for %q: %w", t.Dialect.Name, q.Title, err)
