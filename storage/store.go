@@ -168,6 +168,13 @@ type CandidateQuery struct {
 	Body        uint64    // a Body fingerprint (Keys.Body); 0 for none
 	MaxDistance int       // how many of the 64 bits a story found through a band may differ in
 	From, To    time.Time // the representative was published within [From, To]
+
+	// Known, when set, is asked of each candidate found, with every field
+	// but Summary and Content read: a candidate it reports true for may
+	// come with those two empty, for the caller already holds what it
+	// needs of them, and reading them is most of a candidate's cost. A
+	// store may also fill them in regardless.
+	Known func(*Item) bool
 }
 
 // Bands returns the four 16-bit bands of q.SimHash.

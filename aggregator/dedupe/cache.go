@@ -81,19 +81,37 @@ func (c *featureCache) add(key uint64, f *features) {
 // source identifies what features were extracted from, so that a cache
 // hit can be checked against the item asked for: a key collision or an
 // item changed without a new content hash yields a miss.
+//
+// An item's Hash covers its summary and content, so an item with one is
+// matched without them: a candidate whose features are cached need not
+// have its texts read (known).
 type source struct {
-	title, feedTitle, url string
-	published             time.Time
-	summary, content      int // lengths
+	title, feedTitle, url, hash string
+	published                   time.Time
+	summary, content            int // lengths, compared when there is no hash
 }
 
 func sourceOf(it *storage.Item) source {
-	return source{it.Title, it.FeedTitle, it.URL, it.Published, len(it.Summary), len(it.Content)}
+	return source{it.Title, it.FeedTitle, it.URL, it.Hash, it.Published, len(it.Summary), len(it.Content)}
 }
 
 func (s *source) of(it *storage.Item) bool {
-	return s.title == it.Title && s.feedTitle == it.FeedTitle && s.url == it.URL &&
-		s.published.Equal(it.Published) && s.summary == len(it.Summary) && s.content == len(it.Content)
+	if s.title != it.Title || s.feedTitle != it.FeedTitle || s.url != it.URL || s.hash != it.Hash ||
+		!s.published.Equal(it.Published) {
+		return false
+	}
+	return s.hash != "" || s.summary == len(it.Summary) && s.content == len(it.Content)
+}
+
+// known returns the cached features of it, an item read without its
+// summary and content, or nil: only an item with a Hash can be matched
+// so.
+func (c *featureCache) known(it *storage.Item) *features {
+	key, ok := cacheKey(it)
+	if !ok || it.Hash == "" {
+		return nil
+	}
+	return c.get(key, it)
 }
 
 // clone returns a copy of f without its scratch buffers, for the cache.

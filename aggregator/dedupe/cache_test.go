@@ -20,6 +20,29 @@ func TestFeatureCache(t *testing.T) {
 	if got := d.features(it, &sc); got == &sc {
 		t.Error("second call: features extracted again, want cached")
 	}
+	// An item with a hash is matched without its texts; one without
+	// needs them.
+	bare := *it
+	bare.Summary, bare.Content = "", ""
+	if d.cache.known(&bare) == nil {
+		t.Error("known: the cached item read without its texts is not matched")
+	}
+	rehashed := bare
+	rehashed.Hash += "x"
+	if d.cache.known(&rehashed) != nil {
+		t.Error("known: an item with another hash is matched")
+	}
+	unhashed := *it
+	unhashed.Hash = ""
+	d.features(&unhashed, &sc)
+	unhashed.Summary, unhashed.Content = "", ""
+	if d.cache.known(&unhashed) != nil {
+		t.Error("known: an item without a hash is matched without its texts")
+	}
+	if got := d.features(&unhashed, &sc); got != &sc {
+		t.Error("an item without a hash whose texts changed: cached features returned")
+	}
+
 	changed := *it
 	changed.Title = "Guangxi opens 12 training centres with ASEAN partners"
 	if got := d.features(&changed, &sc); got != &sc {

@@ -290,7 +290,18 @@ func (d *Deduper) assign(ctx context.Context, tx Lookup, it *storage.Item, expla
 	if pub.IsZero() {
 		pub = d.opt.Now()
 	}
-	cands, err := tx.Candidates(ctx, d.Query(k, pub))
+	// Candidates whose features are cached come without their texts;
+	// pinned holds those features, which the cache may drop meanwhile.
+	var pinned []pinnedFeatures
+	q := d.Query(k, pub)
+	q.Known = func(c *storage.Item) bool {
+		f := d.cache.known(c)
+		if f != nil {
+			pinned = append(pinned, pinnedFeatures{c.ID, f})
+		}
+		return f != nil
+	}
+	cands, err := tx.Candidates(ctx, q)
 	if err != nil {
 		return Decision{}, nil, fmt.Errorf("dedupe: candidates of %s: %w", it.URL, err)
 	}
@@ -323,7 +334,11 @@ func (d *Deduper) assign(ctx context.Context, tx Lookup, it *storage.Item, expla
 			continue
 		}
 		dec := Decision{StoryID: c.StoryID, Reason: ReasonReject, Match: c, Distance: distance(k.SimHash, c.Keys.SimHash)}
-		confirm(a, d.features(c, &sc.b), &dec)
+		cf := pinnedFor(pinned, c)
+		if cf == nil {
+			cf = d.features(c, &sc.b)
+		}
+		confirm(a, cf, &dec)
 		if dec.Title == 1 {
 			sameTitle++
 		}
@@ -378,6 +393,23 @@ func (d *Deduper) features(it *storage.Item, scratch *features) *features {
 		d.cache.put(key, scratch.clone())
 	}
 	return scratch
+}
+
+// pinnedFeatures are the cached features of the candidate item id,
+// which came without its summary and content.
+type pinnedFeatures struct {
+	id int64
+	f  *features
+}
+
+// pinnedFor returns the pinned features of c, or nil.
+func pinnedFor(pinned []pinnedFeatures, c *storage.Item) *features {
+	for _, p := range pinned {
+		if p.id == c.ID && p.f.src.of(c) {
+			return p.f
+		}
+	}
+	return nil
 }
 
 // self reports whether the stored item m is it.

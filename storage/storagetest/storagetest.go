@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"EarlierCopyBecomesRepresentative", testEarlierCopy},
 		{"JoinMissingStory", testJoinMissingStory},
 		{"Candidates", testCandidates},
+		{"CandidatesKnown", testCandidatesKnown},
 		{"BodyCandidates", testBodyCandidates},
 		{"ItemsByURL", testItemsByURL},
 		{"ItemsByGUID", testItemsByGUID},
@@ -629,6 +630,51 @@ func testCandidates(t *testing.T, h *harness) {
 		t.Fatalf("Candidates = %q, want [target]", guids(got))
 	}
 	checkItem(t, got[0], target)
+}
+
+// testCandidatesKnown checks CandidateQuery.Known: it is asked with every
+// field of a candidate read but its texts, which feedmerge's stores then
+// leave out for the candidates it knows, and read for the others.
+func testCandidatesKnown(t *testing.T, h *harness) {
+	known := item("https://a.example/rss", "known", 0, 1)
+	known.Keys.Title = "guangxi asean expo"
+	unknown := item("https://b.example/rss", "unknown", 1, 1)
+	unknown.Keys.Title = known.Keys.Title
+	h.put(&known, &unknown)
+
+	var asked []string
+	q := storage.CandidateQuery{Title: known.Keys.Title, MaxDistance: maxDistance, From: at(-48), To: at(48)}
+	q.Known = func(c *storage.Item) bool {
+		asked = append(asked, c.GUID)
+		if c.Summary != "" || c.Content != "" {
+			t.Errorf("Known(%s) asked with texts %q, %q read", c.GUID, c.Summary, c.Content)
+		}
+		want := known
+		if c.GUID != known.GUID {
+			want = unknown
+		}
+		if c.ID == 0 || c.StoryID == 0 || c.Hash != want.Hash || c.Title != want.Title || c.FeedTitle != want.FeedTitle ||
+			!c.Published.Equal(want.Published) || c.Keys != want.Keys {
+			t.Errorf("Known(%s) asked with %+v, want every field but the texts of %+v", c.GUID, *c, want)
+		}
+		return c.GUID == known.GUID
+	}
+	got := h.query(q)
+	slices.Sort(asked)
+	if !slices.Equal(asked, []string{"known", "unknown"}) {
+		t.Errorf("Known asked of %q, want [known unknown]", asked)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Candidates = %q, want [known unknown]", guids(got))
+	}
+	for _, c := range got {
+		want := unknown
+		if c.GUID == known.GUID {
+			want = known
+			want.Summary, want.Content = "", ""
+		}
+		checkItem(t, c, want)
+	}
 }
 
 // testBodyCandidates checks the doors of the Body fingerprint: either of

@@ -68,7 +68,12 @@ func FeedArgs(f storage.Feed) []any {
 
 // ScanItem reads a row of ItemCols. It returns the error of r.Scan, such
 // as sql.ErrNoRows, or of decoding a list column.
-func ScanItem(r Scanner) (storage.Item, error) {
+func ScanItem(r Scanner) (storage.Item, error) { return scanItem(r, nil) }
+
+// scanItem reads a row of ItemCols, leaving Summary and Content empty
+// when known, asked with every other field read, reports true
+// (storage.CandidateQuery.Known).
+func scanItem(r Scanner, known func(*storage.Item) bool) (storage.Item, error) {
 	var it storage.Item
 	var cats, tags sql.NullString
 	var simhash, pub, upd, seen, body int64
@@ -76,9 +81,6 @@ func ScanItem(r Scanner) (storage.Item, error) {
 	err := r.Scan(&it.ID, &it.StoryID, &it.FeedURL, &it.GUID, &it.URL, &it.Keys.URL, &it.Title, &texts,
 		&it.Author, &it.Lang, &cats, &tags, &it.Hash, &it.Keys.Title, &simhash, &pub, &upd,
 		&seen, &it.FeedTitle, &it.TitleDerived, &body)
-	if err == nil {
-		it.Summary, it.Content, err = UnpackTexts(texts)
-	}
 	if err != nil {
 		return it, err
 	}
@@ -87,6 +89,9 @@ func ScanItem(r Scanner) (storage.Item, error) {
 	it.Published, it.Updated, it.FirstSeen = Time(pub), Time(upd), Time(seen)
 	if it.Categories, err = Unlist(cats); err == nil {
 		it.Tags, err = Unlist(tags)
+	}
+	if err == nil && (known == nil || !known(&it)) {
+		it.Summary, it.Content, err = UnpackTexts(texts)
 	}
 	return it, err
 }

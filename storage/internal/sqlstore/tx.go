@@ -175,8 +175,9 @@ func (t *Tx) sqlCandidates(ctx context.Context, q storage.CandidateQuery) ([]sto
 		title = sql.NullInt64{Int64: KeyHash(q.Title), Valid: true}
 	}
 	bb := BodyBands(q.Body)
-	items, err := Items(t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(q.From), Nanos(q.To),
-		bb[0], bb[1], bb[2], bb[3]))
+	rows, err := t.Run.Query(ctx, StCandidates, b[0], b[1], b[2], b[3], title, Nanos(q.From), Nanos(q.To),
+		bb[0], bb[1], bb[2], bb[3])
+	items, err := scanAll(rows, err, func(r Scanner) (storage.Item, error) { return scanItem(r, q.Known) })
 	return slices.DeleteFunc(items, func(it storage.Item) bool { return !q.Matches(it.Keys, it.Published) }), err
 }
 
@@ -188,7 +189,7 @@ func (t *Tx) indexCandidates(ctx context.Context, q storage.CandidateQuery) (ite
 		return nil, false, err
 	}
 	for _, id := range ids {
-		it, err := ScanItem(t.Run.QueryRow(ctx, StStoryRepItem, id))
+		it, err := scanItem(t.Run.QueryRow(ctx, StStoryRepItem, id), q.Known)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // not in this snapshot, or no longer a representative
 		}
