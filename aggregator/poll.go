@@ -144,6 +144,7 @@ func (s *Service) poll(ctx context.Context, f feedConfig, prev storage.Feed) Res
 	default:
 		s.fetched(f, &cur, &res, resp)
 		parsed, err := s.parse(ctx, resp, now)
+		resp.Release() // what was parsed holds copies of what it needs
 		if errors.Is(err, errStopped) {
 			res.Outcome, res.Err, res.NextPoll = OutcomeSkipped, err, f.due(prev)
 			return res

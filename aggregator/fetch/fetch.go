@@ -78,6 +78,30 @@ type Response struct {
 	LastModified string    // exactly as received; Request.LastModified on a 304 without one
 	BodyHash     string    // hex SHA-256 of the decompressed body; Request.BodyHash on a 304
 	NotBefore    time.Time // earliest next poll allowed by Cache-Control max-age or Expires, capped by MaxDelay; zero if none
+
+	buf  *bytes.Buffer // holds Body, until Release
+	pool *sync.Pool
+}
+
+// Release gives Body's memory back for later fetches to read into; Body
+// must not be used after it, and is nil. Calling it is optional: a body
+// not released is left to the garbage collector.
+func (r *Response) Release() {
+	if r.buf != nil {
+		putBody(r.pool, r.buf)
+	}
+	r.buf, r.pool, r.Body = nil, nil, nil
+}
+
+// maxPooledBody is the largest body buffer kept for reuse; a feed larger
+// than that gets a buffer of its own each time.
+const maxPooledBody = 1 << 20
+
+func putBody(pool *sync.Pool, b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		b.Reset()
+		pool.Put(b)
+	}
 }
 
 // Fetcher fetches feeds. It is safe for concurrent use; one Fetcher should
@@ -89,7 +113,8 @@ type Fetcher struct {
 	log    *slog.Logger
 	global chan struct{}
 
-	gzip sync.Pool // *gzip.Reader, reused: each holds about 40 KiB of buffers
+	gzip   sync.Pool // *gzip.Reader, reused: each holds about 40 KiB of buffers
+	bodies sync.Pool // *bytes.Buffer that bodies are read into (Response.Release)
 
 	mu    sync.Mutex
 	hosts map[string]*host
@@ -317,14 +342,16 @@ func (f *Fetcher) round(ctx context.Context, u *url.URL, r Request) (*Response, 
 		return res, nil, nil
 
 	case code >= 200 && code < 300:
-		body, err := f.readBody(resp)
+		buf, err := f.readBody(resp)
 		if err != nil {
 			return fail(code, classify(ctx, hctx, err), err)
 		}
-		sum := sha256.Sum256(body)
+		sum := sha256.Sum256(buf.Bytes())
 		res := &Response{
 			Status:       code,
-			Body:         body,
+			Body:         buf.Bytes(),
+			buf:          buf,
+			pool:         &f.bodies,
 			ContentType:  resp.Header.Get("Content-Type"),
 			ETag:         resp.Header.Get("ETag"),
 			LastModified: resp.Header.Get("Last-Modified"),
@@ -332,7 +359,8 @@ func (f *Fetcher) round(ctx context.Context, u *url.URL, r Request) (*Response, 
 			NotBefore:    notBefore(resp.Header, now, f.o.MaxDelay),
 		}
 		if r.BodyHash != "" && res.BodyHash == r.BodyHash {
-			res.NotModified, res.Body = true, nil
+			res.Release()
+			res.NotModified = true
 		}
 		return res, nil, nil
 
@@ -399,7 +427,7 @@ func drain(body io.Reader) {
 // gzipped feeds, and a body compressed once more under its declared
 // Content-Encoding is decompressed once more. Both stay under the same
 // MaxBody caps.
-func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
+func (f *Fetcher) readBody(resp *http.Response) (*bytes.Buffer, error) {
 	max := f.o.MaxBody
 	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
 	plain := enc == "" || enc == "identity"
@@ -456,21 +484,25 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 		label, plain = layers(enc, magic), false
 	}
 
-	var buf bytes.Buffer
+	buf, _ := f.bodies.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	if plain && resp.ContentLength > 0 && resp.ContentLength <= max {
 		buf.Grow(int(resp.ContentLength))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	switch {
+	case err != nil && !plain:
+		err = fmt.Errorf("%s body: %w", label, err)
+	case err == nil && n > max:
+		err = &errTooLarge{max: max}
+	}
 	if err != nil {
-		if !plain {
-			return nil, fmt.Errorf("%s body: %w", label, err)
-		}
+		putBody(&f.bodies, buf)
 		return nil, err
 	}
-	if n > max {
-		return nil, &errTooLarge{max: max}
-	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 // gunzip returns a gzip reader of r from the pool; put it back when done.

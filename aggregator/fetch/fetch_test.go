@@ -863,3 +863,30 @@ func TestIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseReusesBody checks that a released body's memory is read into
+// again without spoiling the next body, large or small, and that Release
+// leaves no Body behind.
+func TestReleaseReusesBody(t *testing.T) {
+	bodies := []string{strings.Repeat("a", 64<<10), "short", strings.Repeat("b", maxPooledBody+1), strings.Repeat("c", 1000)}
+	n := 0
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(bodies[n]))
+		n++
+	})
+	f := newFetcher(t, Options{})
+	for i, want := range bodies {
+		res, err := f.Fetch(t.Context(), Request{URL: srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Body) != want {
+			t.Fatalf("body %d: %d bytes starting %q, want %d bytes starting %q", i, len(res.Body), res.Body[:min(len(res.Body), 8)], len(want), want[:min(len(want), 8)])
+		}
+		res.Release()
+		if res.Body != nil {
+			t.Fatalf("body %d: Body is %d bytes after Release, want nil", i, len(res.Body))
+		}
+		res.Release() // a second call does nothing
+	}
+}
