@@ -33,12 +33,11 @@ const (
 	maxItems = 100_000
 )
 
-// checkShape returns a one-line error when body, a document gofeed
-// would parse, exceeds maxDepth, maxNodes or maxItems, and nil otherwise
-// or when gofeed will not take it as a feed at all. It detects the type
-// on the first 4 KiB, as gofeed.Parser.Parse does.
-func checkShape(body []byte) error {
-	switch gofeed.DetectFeedType(bytes.NewReader(body[:min(len(body), 4096)])) {
+// checkShape returns a one-line error when body, a document of type t
+// (feedType), exceeds maxDepth, maxNodes or maxItems, and nil otherwise
+// or when gofeed will not take it as a feed at all.
+func checkShape(body []byte, t gofeed.FeedType) error {
+	switch t {
 	case gofeed.FeedTypeAtom, gofeed.FeedTypeRSS:
 		return checkXMLShape(body)
 	case gofeed.FeedTypeJSON:

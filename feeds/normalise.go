@@ -13,12 +13,12 @@ import (
 
 // normalise turns gofeed's universal feed into a Feed whose items keep
 // the promises documented on Item.
-func normalise(gf *gofeed.Feed, base *url.URL, now time.Time) *Feed {
+func normalise(gf *gofeed.Feed, ttl time.Duration, base *url.URL, now time.Time) *Feed {
 	f := &Feed{
 		Title:   plainText(scrub(gf.Title)),
 		SiteURL: safeURL(base, gf.Link),
 		Lang:    langTag(gf.Language),
-		TTL:     rssTTL(gf),
+		TTL:     ttl,
 		Items:   make([]Item, 0, len(gf.Items)),
 	}
 	if f.Lang == "" && gf.DublinCoreExt != nil && len(gf.DublinCoreExt.Language) > 0 {

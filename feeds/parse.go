@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	jsonfeed "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 	xhtml "golang.org/x/net/html"
 )
@@ -66,7 +69,7 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Feed, erro
 	}
 	body = toUTF8(body, contentType)
 
-	gf, err := parseGofeed(body)
+	gf, ttl, err := parseGofeed(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, notFeed(body, contentType, base)
@@ -77,32 +80,55 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Feed, erro
 		// Any JSON object passes gofeed; a JSON Feed names its version.
 		return nil, &notFeedError{what: "JSON without a JSON Feed version"}
 	}
-	return normalise(gf, base, now), nil
+	return normalise(gf, ttl, base, now), nil
 }
 
-// parseGofeed runs gofeed on body, turning a panic inside it into an error.
-func parseGofeed(body []byte) (f *gofeed.Feed, err error) {
+// parseGofeed runs gofeed on body, turning a panic inside it into an
+// error; ttl is an RSS feed's <ttl>. It calls the parser and translator
+// of the body's type itself, as gofeed.Parser.Parse would, so that the
+// type is detected once and the body is not copied on the way.
+func parseGofeed(body []byte) (f *gofeed.Feed, ttl time.Duration, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			f, err = nil, fmt.Errorf("parse feed: malformed document (%v)", oneLine(fmt.Sprint(r)))
 		}
 	}()
-	if err := checkShape(body); err != nil {
-		return nil, err
+	t := feedType(body)
+	if err := checkShape(body, t); err != nil {
+		return nil, 0, err
 	}
-	p := gofeed.NewParser()
-	p.KeepOriginalFeed = true // for the RSS <ttl>
-	// Finding an item image parses every description as HTML; the
-	// image is unused.
-	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	f, err = p.Parse(bytes.NewReader(body))
-	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, err
+	switch t {
+	case gofeed.FeedTypeRSS:
+		var rf *rss.Feed
+		if rf, err = new(rss.Parser).Parse(bytes.NewReader(body)); err == nil {
+			// Finding an item image parses every description as HTML;
+			// the image is unused.
+			f, err = (&gofeed.DefaultRSSTranslator{DisableContentImageScan: true}).Translate(rf)
+			ttl = rssTTL(rf)
 		}
-		return nil, fmt.Errorf("parse feed: %s", oneLine(err.Error()))
+	case gofeed.FeedTypeAtom:
+		var af *atom.Feed
+		if af, err = new(atom.Parser).Parse(bytes.NewReader(body)); err == nil {
+			f, err = new(gofeed.DefaultAtomTranslator).Translate(af)
+		}
+	case gofeed.FeedTypeJSON:
+		jf := new(jsonfeed.Feed)
+		if err = json.Unmarshal(body, jf); err == nil {
+			f, err = new(gofeed.DefaultJSONTranslator).Translate(jf)
+		}
+	default:
+		return nil, 0, gofeed.ErrFeedTypeNotDetected
 	}
-	return f, nil
+	if err != nil {
+		return nil, 0, fmt.Errorf("parse feed: %s", oneLine(err.Error()))
+	}
+	return f, ttl, nil
+}
+
+// feedType detects the type of body on its first 4 KiB, as
+// gofeed.Parser.Parse does.
+func feedType(body []byte) gofeed.FeedType {
+	return gofeed.DetectFeedType(bytes.NewReader(body[:min(len(body), 4096)]))
 }
 
 // oneLine collapses s to a single line.
@@ -113,10 +139,9 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// rssTTL returns the <ttl> of an RSS feed gofeed kept, or zero.
-func rssTTL(gf *gofeed.Feed) time.Duration {
-	rf, ok := gf.OriginalFeed().(*rss.Feed)
-	if !ok || rf.TTL == "" {
+// rssTTL returns the <ttl> of an RSS feed, or zero.
+func rssTTL(rf *rss.Feed) time.Duration {
+	if rf.TTL == "" {
 		return 0
 	}
 	var min int
