@@ -38,13 +38,7 @@ const minDeflate = 96
 // allocate without limit.
 const maxTexts = 64 << 20
 
-var (
-	deflaters = sync.Pool{New: func() any {
-		w, _ := flate.NewWriter(nil, flate.BestSpeed) // BestSpeed is a valid level: no error
-		return w
-	}}
-	inflaters sync.Pool // of io.ReadCloser that are flate.Resetter
-)
+var inflaters sync.Pool // of io.ReadCloser that are flate.Resetter
 
 // PackTexts returns summary and content as stored in items.texts: nil
 // when both are empty.
@@ -65,11 +59,7 @@ func PackTexts(summary, content string) []byte {
 	b.WriteByte(textsDeflate)
 	var n [binary.MaxVarintLen64]byte
 	b.Write(binary.AppendUvarint(n[:0], uint64(len(payload))))
-	w := deflaters.Get().(*flate.Writer)
-	w.Reset(&b)
-	w.Write(payload) // a bytes.Buffer does not fail
-	w.Close()
-	deflaters.Put(w)
+	flate.StatelessDeflate(&b, payload, true, nil) // a bytes.Buffer does not fail
 	if b.Len() >= len(raw) {
 		return raw
 	}
