@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
+	tuneMemory(os.Getenv)
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

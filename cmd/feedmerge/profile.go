@@ -22,8 +22,15 @@ func addProfileFlags(fs *flag.FlagSet) *profiles {
 	return p
 }
 
-// start begins the CPU profile, if asked for.
+// heapSampling is Go's default heap profile sampling rate, which
+// -memprofile restores (tuneMemory turns sampling off).
+const heapSampling = 512 * 1024
+
+// start begins the CPU profile and heap sampling, if asked for.
 func (p *profiles) start() error {
+	if p.mem != "" {
+		runtime.MemProfileRate = heapSampling
+	}
 	if p.cpu == "" {
 		return nil
 	}
