@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -72,48 +73,67 @@ func UnpackTexts(b []byte) (summary, content string, err error) {
 	if len(b) == 0 {
 		return "", "", nil
 	}
-	payload := b[1:]
+	var payload string // one string for both texts
 	switch b[0] {
 	case textsRaw:
+		payload = string(b[1:])
 	case textsDeflate:
-		if payload, err = inflate(payload); err != nil {
+		if payload, err = inflate(b[1:]); err != nil {
 			return "", "", fmt.Errorf("texts: %w", err)
 		}
 	default:
 		return "", "", fmt.Errorf("texts: unknown encoding %#x", b[0])
 	}
-	n, k := binary.Uvarint(payload)
+	n, k := binary.Uvarint([]byte(payload[:min(len(payload), binary.MaxVarintLen64)]))
 	if k <= 0 || n > uint64(len(payload)-k) {
 		return "", "", errors.New("texts: damaged summary length")
 	}
-	rest := string(payload[k:]) // one copy for both strings
+	rest := payload[k:]
 	return rest[:n], rest[n:], nil
 }
 
 // inflate returns the payload of a textsDeflate value b (its inflated
-// length, then the deflate stream).
-func inflate(b []byte) ([]byte, error) {
+// length, then the deflate stream), inflated straight into the string's
+// memory.
+func inflate(b []byte) (string, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > maxTexts {
-		return nil, errors.New("damaged length")
+		return "", errors.New("damaged length")
 	}
 	src := bytes.NewReader(b[k:])
 	r, _ := inflaters.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReader(src)
 	} else if err := r.(flate.Resetter).Reset(src, nil); err != nil {
-		return nil, err
+		return "", err
 	}
 	defer inflaters.Put(r)
-	out := make([]byte, n)
-	if _, err := io.ReadFull(r, out); err != nil {
-		return nil, err
+	out := &boundedBuilder{left: int(n)}
+	out.Grow(int(n))
+	if _, err := io.Copy(out, r); err != nil { // the reader is an io.WriterTo: no buffer
+		return "", err
 	}
 	// The stream must end where its length says.
-	if m, err := r.Read(make([]byte, 1)); m != 0 || err != io.EOF {
-		return nil, errors.New("longer than its length")
+	if out.left != 0 {
+		return "", io.ErrUnexpectedEOF
 	}
-	return out, nil
+	return out.String(), nil
+}
+
+// boundedBuilder is a strings.Builder that takes at most left more bytes.
+type boundedBuilder struct {
+	strings.Builder
+	left int
+}
+
+var errTooLong = errors.New("longer than its length")
+
+func (w *boundedBuilder) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		return 0, errTooLong
+	}
+	w.left -= len(p)
+	return w.Builder.Write(p)
 }
 
 // fillTexts completes migrations/NNNN_texts.sql: it packs the summary and

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -72,7 +73,9 @@ func TestUnpackTextsDamaged(t *testing.T) {
 	if good[0] != textsDeflate {
 		t.Fatalf("news text stored with encoding %#x, want deflate", good[0])
 	}
+	n, k := binary.Uvarint(good[1:])
 	for name, b := range map[string][]byte{
+		"deflate length long":    append(append([]byte{textsDeflate}, binary.AppendUvarint(nil, n+10)...), good[1+k:]...),
 		"unknown encoding":       {0x7f, 1, 'a'},
 		"raw without length":     {textsRaw},
 		"raw length too long":    {textsRaw, 9, 'a', 'b'},
