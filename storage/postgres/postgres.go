@@ -43,6 +43,7 @@ var dialect = &sqlstore.Dialect{
 		"candidate_indexes": "SELECT 1", // kept: lookups use them
 		"applied":           "TIMESTAMPTZ NOT NULL DEFAULT now()", "now": "now()",
 		"greatest": "greatest", "byte_order": `COLLATE "C"`, "guid_list": "SELECT jsonb_array_elements_text($2::jsonb)",
+		"id_list":  "SELECT jsonb_array_elements_text($1::jsonb)::bigint",
 		"item_id":  "coalesce($1, nextval(pg_get_serial_sequence('items', 'id')))",
 		"story_id": "coalesce($2, nextval(pg_get_serial_sequence('stories', 'id')))",
 		// Tables rebuilt by a migration: check the rows copied now (an

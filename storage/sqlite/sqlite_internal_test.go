@@ -68,7 +68,7 @@ func TestQueryPlans(t *testing.T) {
 		{"WindowEntries", entriesQuery, []any{from, to}, []string{"SEARCH stories USING INDEX stories_published (published>? AND published<?)"}},
 		{"ItemsByURL", db.Stmts.SQL(sqlstore.StItemsByURL), []any{sqlstore.KeyHash("example.org/7"), "example.org/7"}, []string{"items_url"}},
 		{"ItemsByGUID", db.Stmts.SQL(sqlstore.StItemsByGUID), []any{"https://feed3.example/rss", `["g1","g2"]`}, []string{"sqlite_autoindex_items_1 (feed_id=? AND guid=?)"}},
-		{"StoryRepItem", db.Stmts.SQL(sqlstore.StStoryRepItem), []any{7}, []string{"INTEGER PRIMARY KEY"}},
+		{"StoryRepItems", db.Stmts.SQL(sqlstore.StStoryRepItems), []any{"[7,9]"}, []string{"INTEGER PRIMARY KEY"}},
 		{"FirstItem", db.Stmts.SQL(sqlstore.StFirstItem), []any{7}, []string{"items_story"}},
 		{"Stories", db.Stmts.SQL(sqlstore.StStories), []any{nil, 100, ""}, []string{"stories_published"}},
 		{"Related", db.Stmts.SQL(sqlstore.StRelated), []any{nil, 100, ""}, []string{"stories_published", "items_story"}},

@@ -27,6 +27,7 @@ type Dialect struct {
 	//	{{greatest}}   the function of the greatest of its arguments
 	//	{{byte_order}} a COLLATE clause that sorts text by its bytes
 	//	{{guid_list}}  a query of the strings of the JSON array $2
+	//	{{id_list}}    a query of the integers of the JSON array $1
 	//	{{item_id}}    the ID of a new item: $1, or the database's next if NULL
 	//	{{story_id}}   the story of a new item: $2, or the database's next if NULL
 	//	{{now}}        the current time, for schema_migrations.applied

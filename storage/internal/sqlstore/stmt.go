@@ -24,7 +24,7 @@ const (
 	StStory
 	StStoryRep
 	StStoryTouch
-	StStoryRepItem
+	StStoryRepItems
 	StUpdateItem
 	StFirstItem
 	StPutFeed
@@ -96,7 +96,8 @@ var queries = [numStmts]string{
 		body_band0 = $11, body_band1 = $12, body_band2 = $13, body_band3 = $14 WHERE id = $10`,
 	StStoryTouch: `UPDATE stories SET updated = {{greatest}}(updated, $1), last_seen = {{greatest}}(last_seen, $3)
 		WHERE id = $2 RETURNING published, simhash`,
-	StStoryRepItem: `SELECT ` + ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id ` + ItemNames + ` WHERE s.id = $1`,
+	StStoryRepItems: `SELECT ` + ItemCols + ` FROM stories s JOIN items i ON i.id = s.rep_item_id ` + ItemNames + `
+		WHERE s.id IN ({{id_list}})`,
 	StUpdateItem: `UPDATE items SET url = $1, url_key = $2, url_hash = $3, title = $4, texts = $5,
 		author = $6, lang = $7, categories = $8, tags = $9, hash = $10, title_key = $11, simhash = $12,
 		published = $13, updated = $14, outlet_id = $15, title_derived = $16, body = $18 WHERE id = $17`,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
@@ -188,19 +189,36 @@ func (t *Tx) indexCandidates(ctx context.Context, q storage.CandidateQuery) (ite
 	if !ok || err != nil {
 		return nil, false, err
 	}
-	for _, id := range ids {
-		it, err := scanItem(t.Run.QueryRow(ctx, StStoryRepItem, id), q.Known)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // not in this snapshot, or no longer a representative
+	if len(ids) == 0 {
+		return nil, true, nil
+	}
+	// One query for the representatives of every story found, as a JSON
+	// array of their IDs; a story not in this snapshot, or no longer the
+	// one found, returns no row.
+	list := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			list = append(list, ',')
 		}
+		list = strconv.AppendInt(list, id, 10)
+	}
+	rows, err := t.Run.Query(ctx, StStoryRepItems, string(append(list, ']')))
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanItem(rows, q.Known)
 		if err != nil {
 			return nil, false, err
 		}
 		// The snapshot's representative must match as SQL would.
-		if !q.Matches(it.Keys, it.Published) {
-			continue
+		if q.Matches(it.Keys, it.Published) {
+			items = append(items, it)
 		}
-		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
 	}
 	slices.SortFunc(items, func(x, y storage.Item) int {
 		if c := x.Published.Compare(y.Published); c != 0 {
