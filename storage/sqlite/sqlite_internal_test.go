@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"hash/crc32"
 	"math/rand/v2"
@@ -239,5 +240,31 @@ func TestPanicInUpdate(t *testing.T) {
 	}
 	if s, _ := db.Stats(ctx); s.Feeds != 1 {
 		t.Errorf("Stats = %+v, want only the second feed", s)
+	}
+}
+
+// TestConnectionSettings checks the settings each kind of connection
+// gets: the writer keeps its statement journals in memory and its larger
+// page cache; readers keep temporary data in files and small caches.
+func TestConnectionSettings(t *testing.T) {
+	db, _ := openTest(t)
+	for _, c := range []struct {
+		name string
+		q    interface {
+			QueryRowContext(context.Context, string, ...any) *sql.Row
+		}
+		temp, cache int
+	}{
+		{"writer", db.wconn, 2, -2000},
+		{"reader", db.Pool, 0, -1000},
+		{"checkpointer", db.ckpt, 0, -256},
+	} {
+		var temp, cache int
+		if err := c.q.QueryRowContext(t.Context(), `SELECT temp_store, cache_size FROM pragma_temp_store, pragma_cache_size`).Scan(&temp, &cache); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if temp != c.temp || cache != c.cache {
+			t.Errorf("%s: temp_store %d, cache_size %d; want %d, %d", c.name, temp, cache, c.temp, c.cache)
+		}
 	}
 }
