@@ -10,9 +10,9 @@ import (
 // not Go's 100 %. feedmerge's live heap is small (18 MB at the peak of
 // a first poll of 1,000 feeds, 33 MB at 10,000), so collecting more
 // often costs little: on the regional farm the first poll of 10,000
-// feeds peaked at 84 MiB resident instead of 107 for the same CPU, that
-// of 1,000 at 64 MiB instead of 76. At 20 % the collector began to cost
-// a third more CPU.
+// feeds peaked at 82-83 MiB resident instead of 103, its CPU within the
+// runs' noise, and that of 1,000 at 59-61 MiB instead of 72-74 for about
+// 12 % more CPU. At 20 % the collector cost a third more CPU at 10,000.
 const gcPercent = 30
 
 // tuneMemory sets the collector's target to gcPercent unless getenv
