@@ -33,7 +33,7 @@ const (
 	windowSpan = 4 * 24 * time.Hour
 	// windowSlack is how much further the newest story may move before
 	// the index is rebuilt, dropping what fell out of the span. The index
-	// holds at most windowSpan+windowSlack of stories, about 80 bytes
+	// holds at most windowSpan+windowSlack of stories, about 72 bytes
 	// each.
 	windowSlack = 2 * 24 * time.Hour
 	// staleAfter is how long snapshots may keep showing commits the
@@ -53,15 +53,21 @@ const numWinKeys = 9
 // titleKey is the index of the title among the keys of an entry.
 const titleKey = 4
 
+// windowEntry is 72 bytes: the story is negated once dead, and the title
+// is held as a 32-bit hash. Two different titles share one about once
+// in four billion pairs, and a lookup compares its title with the few
+// entries of one chain; a candidate is confirmed by its features anyway.
 type windowEntry struct {
-	story     int64
+	story     int64  // negated once the story's representative changed since
 	published int64  // unix nanoseconds
 	simhash   uint64 // the representative's
 	body      uint64 // the representative's Body fingerprint; 0 for none
-	title     uint64 // titleHash of its title key; 0 for none
+	title     uint32 // titleHash of its title key; 0 for none
 	next      [numWinKeys]int32
-	dead      bool // the story's representative changed since
 }
+
+// dead reports whether e's story has had another representative since.
+func (e *windowEntry) dead() bool { return e.story < 0 }
 
 // bucket returns the entry's chain bucket for key i.
 func (e *windowEntry) bucket(i int) uint16 {
@@ -163,9 +169,18 @@ func (s *segment) entry(n int32) *windowEntry {
 	return &s.chunks[i/chunkSize][i%chunkSize]
 }
 
-// titleHash returns the hash of a title key the stories table holds
-// (sqlstore.KeyHash), 0 for none.
-func titleHash(key string) uint64 { return uint64(sqlstore.KeyHash(key)) }
+// titleHash returns the 32-bit hash of a title key, 0 for none.
+func titleHash(key string) uint32 { return shortTitleHash(sqlstore.KeyHash(key)) }
+
+// shortTitleHash folds a title hash the stories table holds
+// (sqlstore.KeyHash, 0 for none) to 32 bits, keeping 0 for none only.
+func shortTitleHash(h int64) uint32 {
+	t := uint32(h)
+	if t == 0 && h != 0 {
+		t = 1
+	}
+	return t
+}
 
 // reset empties s to hold [from, to), keeping its chain heads' memory.
 func (s *segment) reset(from, to int64) {
@@ -214,8 +229,8 @@ func (s *segment) kill(story int64, simhash uint64) {
 	}
 	for n := s.heads[0][uint16(simhash)]; n != 0; {
 		e := s.entry(n)
-		if e.story == story && !e.dead {
-			e.dead = true
+		if e.story == story {
+			e.story = -story
 			return
 		}
 		n = e.next[0]
@@ -366,7 +381,7 @@ func entries(ctx context.Context, q queryer, from, to int64, fn func(windowEntry
 		if err := rows.Scan(&e.story, &e.published, &title, &simhash, &body); err != nil {
 			return err
 		}
-		e.simhash, e.body, e.title = uint64(simhash), uint64(body), uint64(title)
+		e.simhash, e.body, e.title = uint64(simhash), uint64(body), shortTitleHash(title)
 		fn(e)
 	}
 	return rows.Err()
@@ -394,7 +409,7 @@ func scan(ctx context.Context, q queryer, cq storage.CandidateQuery) ([]int64, e
 // is th (0 for none): it has that title hash, or one of its fingerprints
 // shares a band with one of q's (SimHash, and Body when not 0) and is
 // within q.MaxDistance of it.
-func (e *windowEntry) matches(q storage.CandidateQuery, th uint64) bool {
+func (e *windowEntry) matches(q storage.CandidateQuery, th uint32) bool {
 	if th != 0 && e.title == th {
 		return true
 	}
@@ -502,7 +517,7 @@ func (s *segment) match(q storage.CandidateQuery, from, to int64, ids []int64) [
 			for n := s.heads[i][b]; n != 0; {
 				e := s.entry(n)
 				n = e.next[i]
-				if e.dead || e.published < from || e.published > to || i == titleKey && e.title != th {
+				if e.dead() || e.published < from || e.published > to || i == titleKey && e.title != th {
 					continue
 				}
 				if i != titleKey && bits.OnesCount64(e.fingerprint(i)^qh) > q.MaxDistance {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/feedmerge/feedmerge/feeds"
 	"github.com/feedmerge/feedmerge/storage"
@@ -494,5 +495,36 @@ func TestWindowIndexReadOnly(t *testing.T) {
 	winPut(t, db, &b)
 	if got := candidates(); !slices.Equal(got, []string{"g1", "g2"}) {
 		t.Errorf("after the writer's commit: Candidates = %q, want [g1 g2]", got)
+	}
+}
+
+// The index holds an entry for every story of four to six days: its size
+// is most of the index's memory.
+func TestWindowEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(windowEntry{}); n != 72 {
+		t.Errorf("windowEntry is %d bytes, want 72", n)
+	}
+}
+
+// A story whose representative changed is chained under its new keys
+// only: its old entry is dead.
+func TestWindowIndexKill(t *testing.T) {
+	var w windowIndex
+	w.reset(0, 0, 0)
+	const old, repl = 0x1111_2222_3333_4444, 0x5555_6666_7777_8888
+	w.add(windowEntry{story: 7, published: 10, simhash: old}, 100)
+	w.add(windowEntry{story: 8, published: 10, simhash: old}, 100)
+	w.recent.kill(7, old)
+	w.add(windowEntry{story: 7, published: 10, simhash: repl}, 100)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range []struct {
+		simhash uint64
+		want    []int64
+	}{{old, []int64{8}}, {repl, []int64{7}}} {
+		got := w.match(query(storage.Keys{SimHash: c.simhash}, time.Time{}, time.Time{}), 0, 100)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("match(%x) = %v, want %v", c.simhash, got, c.want)
+		}
 	}
 }
