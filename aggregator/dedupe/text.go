@@ -253,7 +253,7 @@ func caption(line, next []byte) bool {
 		return true
 	}
 	if !hasCJK(line[:min(len(line), 24)]) {
-		return bytes.Count(line, []byte(" ")) <= 45 && captionDateRe.Match(line)
+		return bytes.Count(line, []byte(" ")) <= 45 && endsWithYear(line) && captionDateRe.Match(line)
 	}
 	if n > 80 {
 		return false
@@ -271,6 +271,33 @@ func caption(line, next []byte) bool {
 	head := next[:min(len(next), 60)]
 	return datelineLen(next) > 0 || bytes.Contains(head, date)
 }
+
+// endsWithYear reports whether line ends as captionDateRe requires: a
+// year from 1900 to 2099, then perhaps a full stop and a parenthesis of
+// at most 40 characters. It is a necessary condition, checked from the end in
+// a few steps, where the unanchored expression tries every start of the
+// line: most lines of text are not captions.
+func endsWithYear(line []byte) bool {
+	s := bytes.TrimRight(line, " \t\n\f\r")
+	if n := len(s); n > 0 && s[n-1] == ')' {
+		open := bytes.LastIndexByte(s, '(')
+		if open < 0 {
+			return false
+		}
+		if k := utf8.RuneCount(s[open+1 : n-1]); k < 1 || k > 40 {
+			return false
+		}
+		s = bytes.TrimRight(s[:open], " \t\n\f\r")
+	}
+	s = bytes.TrimSuffix(s, []byte("."))
+	n := len(s)
+	if n < 4 || !(s[n-4] == '1' && s[n-3] == '9' || s[n-4] == '2' && s[n-3] == '0') {
+		return false
+	}
+	return isDigit(s[n-2]) && isDigit(s[n-1])
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // hasCJK reports whether b holds a Chinese, Japanese or Korean character.
 func hasCJK(b []byte) bool {

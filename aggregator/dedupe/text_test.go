@@ -3,6 +3,7 @@ package dedupe
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -217,6 +218,65 @@ func TestSortShingles(t *testing.T) {
 		got := sortShingles(slices.Clone(s), &tmp)
 		if !slices.Equal(got, want) {
 			t.Errorf("n=%d: got %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestEndsWithYear checks that endsWithYear holds for every line
+// captionDateRe matches, on lines assembled from the parts of captions
+// (some of them one step past what the expression takes), so that it
+// may stand before the expression.
+func TestEndsWithYear(t *testing.T) {
+	// pick returns the first of s three times in four, the others else.
+	pick := func(r *rand.Rand, s ...string) string {
+		if r.IntN(4) > 0 {
+			return s[0]
+		}
+		return s[r.IntN(len(s))]
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	matched := 0
+	for range 100_000 {
+		var b strings.Builder
+		b.WriteString(pick(r, "A worker checks a crate", "Visitors at the expo in Nanning", "", "新华社"))
+		b.WriteString(pick(r, ",", " on", ";", "", ", on"))
+		b.WriteString(pick(r, " ", "", "  "))
+		b.WriteString(pick(r, "Nov", "Nov.", "September", "Septembers", "Ma", "nov"))
+		b.WriteString(pick(r, " ", ""))
+		b.WriteString(pick(r, "26", "3", "123", ""))
+		b.WriteString(pick(r, ", ", ",", " "))
+		b.WriteString(pick(r, "2026", "1998", "2101", "1899", "20", "20266"))
+		b.WriteString(pick(r, ".", "", ".."))
+		b.WriteString(pick(r, " ", "", "\t", "   "))
+		if r.IntN(2) == 0 {
+			n := 35 + r.IntN(10) // about the 40 the expression allows
+			b.WriteString(pick(r, "(", "", "(("))
+			b.WriteString(strings.Repeat(pick(r, "x", "长", "é"), n))
+			b.WriteString(pick(r, ")", "", "))", ") "))
+		}
+		line := []byte(b.String())
+		if captionDateRe.Match(line) {
+			matched++
+			if !endsWithYear(line) {
+				t.Fatalf("captionDateRe matches %q, endsWithYear does not", line)
+			}
+		}
+	}
+	for _, line := range []string{
+		"Drones spray a field in Laibin, Oct 19, 2026. (NUSANTARA/Andi Pratama)",
+		"A worker checks a container at Qinzhou port, on Nov 26, 2026.",
+		"Visitors at the expo in Nanning, Sept. 18, 2025 (记者 黄丽 摄)",
+	} {
+		if !captionDateRe.MatchString(line) || !endsWithYear([]byte(line)) {
+			t.Errorf("%q: captionDateRe %v, endsWithYear %v; want both", line, captionDateRe.MatchString(line), endsWithYear([]byte(line)))
+		}
+	}
+	if matched < 100 {
+		t.Errorf("only %d of the generated lines were captions: the test proves little", matched)
+	}
+	for _, line := range []string{"Officials said trade grew.", "It opened in 2026 and", "Prices rose (by 5%)"} {
+		if endsWithYear([]byte(line)) {
+			t.Errorf("endsWithYear(%q) = true", line)
 		}
 	}
 }
