@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,6 +190,18 @@ func ByGUID(rows *sql.Rows, err error) (map[string]storage.Item, error) {
 		m[it.GUID] = it
 	}
 	return m, nil
+}
+
+// idList returns ids as the JSON array {{id_list}} reads.
+func idList(ids []int64) string {
+	b := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // GUIDList returns guids as the JSON array the ItemsByGUID queries read.

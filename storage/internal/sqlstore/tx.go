@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/feedmerge/feedmerge/storage"
@@ -192,17 +191,9 @@ func (t *Tx) indexCandidates(ctx context.Context, q storage.CandidateQuery) (ite
 	if len(ids) == 0 {
 		return nil, true, nil
 	}
-	// One query for the representatives of every story found, as a JSON
-	// array of their IDs; a story not in this snapshot, or no longer the
-	// one found, returns no row.
-	list := []byte{'['}
-	for i, id := range ids {
-		if i > 0 {
-			list = append(list, ',')
-		}
-		list = strconv.AppendInt(list, id, 10)
-	}
-	rows, err := t.Run.Query(ctx, StStoryRepItems, string(append(list, ']')))
+	// One query for the representatives of every story found; a story
+	// not in this snapshot, or no longer the one found, returns no row.
+	rows, err := t.Run.Query(ctx, StStoryRepItems, idList(ids))
 	if err != nil {
 		return nil, false, err
 	}
