@@ -278,7 +278,8 @@ func caption(line, next []byte) bool {
 // a few steps, where the unanchored expression tries every start of the
 // line: most lines of text are not captions.
 func endsWithYear(line []byte) bool {
-	s := bytes.TrimRight(line, " \t\n\f\r")
+	const space = " \t\n\f\r" // what \s matches
+	s := bytes.TrimRight(line, space)
 	if n := len(s); n > 0 && s[n-1] == ')' {
 		open := bytes.LastIndexByte(s, '(')
 		if open < 0 {
@@ -287,7 +288,7 @@ func endsWithYear(line []byte) bool {
 		if k := utf8.RuneCount(s[open+1 : n-1]); k < 1 || k > 40 {
 			return false
 		}
-		s = bytes.TrimRight(s[:open], " \t\n\f\r")
+		s = bytes.TrimRight(s[:open], space)
 	}
 	s = bytes.TrimSuffix(s, []byte("."))
 	n := len(s)
